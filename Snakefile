@@ -1,0 +1,221 @@
+"""latentbench: the benchmark DAG. One rule per stage; wildcards {dataset} {method} {target}.
+
+Each rule hands its stage only the slice of params.yaml it reads (as JSON in `params.cfg`),
+so changing one method's setting reruns only that method's jobs and what depends on them.
+dvc.yaml is generated from this file (`latentbench dvc-sync`); a test fails if they drift.
+"""
+
+import json
+
+from pipeline_lib.params import benchmark_targets, validate_params
+
+
+configfile: "params.yaml"
+
+
+validate_params(config)
+
+DATASETS = config["benchmark"]["datasets"]
+METHODS = config["benchmark"]["methods"]
+
+
+wildcard_constraints:
+    dataset="[A-Za-z0-9_]+",
+    method="[A-Za-z0-9_]+",
+    target="[A-Za-z0-9_]+",
+
+
+def slice_json(**parts):
+    """The JSON a stage receives: the given params slices plus device and threads."""
+    runtime = {"device": config.get("device", "auto"), "threads": config.get("threads", 1)}
+    return json.dumps({**parts, "runtime": runtime}, sort_keys=True, separators=(",", ":"))
+
+
+def dataset_cfg(key):
+    return lambda wc: slice_json(**{key: config["datasets"][wc.dataset][key]})
+
+
+def edits_of(dataset):
+    return expand(
+        "data/{dataset}/edits/{method}/{target}.parquet",
+        dataset=dataset,
+        method=METHODS,
+        target=benchmark_targets(config, dataset),
+    )
+
+
+rule all:
+    input:
+        expand("reports/{dataset}/mdc.png", dataset=DATASETS),
+        expand("reports/{dataset}/mds.md", dataset=DATASETS),
+        [
+            expand(
+                "reports/{dataset}/grids/{method}/{target}.png",
+                dataset=d,
+                method=METHODS,
+                target=benchmark_targets(config, d),
+            )
+            for d in DATASETS
+        ],
+    default_target: True
+
+
+rule build_generator:
+    output:
+        "data/{dataset}/generator.pt",
+    params:
+        cfg=dataset_cfg("generator"),
+    log:
+        "logs/{dataset}/build_generator.log",
+    shell:
+        "python -m stages.build_generator --cfg '{params.cfg}' --out {output} --log {log}"
+
+
+rule train_predictor:
+    input:
+        generator="data/{dataset}/generator.pt",
+    output:
+        weights="data/{dataset}/predictor.pt",
+        evaluation="data/{dataset}/predictor_eval.json",
+    params:
+        cfg=dataset_cfg("predictor"),
+    log:
+        "logs/{dataset}/train_predictor.log",
+    threads: workflow.cores
+    shell:
+        "python -m stages.train_predictor --cfg '{params.cfg}' --generator {input.generator}"
+        " --out {output.weights} --out-eval {output.evaluation} --log {log}"
+
+
+rule sample_latents:
+    input:
+        generator="data/{dataset}/generator.pt",
+    output:
+        "data/{dataset}/latents.parquet",
+    params:
+        cfg=dataset_cfg("sampling"),
+    log:
+        "logs/{dataset}/sample_latents.log",
+    shell:
+        "python -m stages.sample_latents --cfg '{params.cfg}' --generator {input.generator}"
+        " --out {output} --log {log}"
+
+
+rule label_latents:
+    input:
+        generator="data/{dataset}/generator.pt",
+        predictor="data/{dataset}/predictor.pt",
+        latents="data/{dataset}/latents.parquet",
+    output:
+        "data/{dataset}/labels.parquet",
+    params:
+        cfg=lambda wc: slice_json(batch_size=config["edit"]["batch_size"]),
+    log:
+        "logs/{dataset}/label_latents.log",
+    shell:
+        "python -m stages.label_latents --cfg '{params.cfg}' --generator {input.generator}"
+        " --predictor {input.predictor} --latents {input.latents} --out {output} --log {log}"
+
+
+rule fit_method:
+    input:
+        generator="data/{dataset}/generator.pt",
+        predictor="data/{dataset}/predictor.pt",
+        latents="data/{dataset}/latents.parquet",
+        labels="data/{dataset}/labels.parquet",
+    output:
+        weights="data/{dataset}/methods/{method}.pt",
+        summary="reports/{dataset}/methods/{method}.json",
+    params:
+        cfg=lambda wc: slice_json(method=config["methods"][wc.method]),
+    log:
+        "logs/{dataset}/fit_method/{method}.log",
+    shell:
+        "python -m stages.fit_method --cfg '{params.cfg}' --method {wildcards.method}"
+        " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
+        " --labels {input.labels} --out {output.weights} --out-summary {output.summary} --log {log}"
+
+
+rule edit:
+    input:
+        method="data/{dataset}/methods/{method}.pt",
+        generator="data/{dataset}/generator.pt",
+        predictor="data/{dataset}/predictor.pt",
+        latents="data/{dataset}/latents.parquet",
+        labels="data/{dataset}/labels.parquet",
+    output:
+        "data/{dataset}/edits/{method}/{target}.parquet",
+    params:
+        cfg=lambda wc: slice_json(
+            edit=config["edit"], delta=config["metric"]["delta"], seed=config["metric"]["seed"]
+        ),
+    log:
+        "logs/{dataset}/edit/{method}/{target}.log",
+    shell:
+        "python -m stages.edit --cfg '{params.cfg}' --target {wildcards.target} --method {input.method}"
+        " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
+        " --labels {input.labels} --out {output} --log {log}"
+
+
+rule score:
+    input:
+        predictor="data/{dataset}/predictor.pt",
+        evaluation="data/{dataset}/predictor_eval.json",
+        edits=lambda wc: edits_of(wc.dataset),
+    output:
+        mds="reports/{dataset}/mds.parquet",
+        mdc="reports/{dataset}/mdc.parquet",
+        metrics="reports/{dataset}/metrics.json",
+    params:
+        cfg=lambda wc: slice_json(metric=config["metric"]),
+    log:
+        "logs/{dataset}/score.log",
+    shell:
+        "python -m stages.score --cfg '{params.cfg}' --dataset {wildcards.dataset}"
+        " --predictor {input.predictor} --predictor-eval {input.evaluation} --out-mds {output.mds}"
+        " --out-mdc {output.mdc} --out-metrics {output.metrics} --log {log} {input.edits}"
+
+
+rule plot_mdc:
+    input:
+        mdc="reports/{dataset}/mdc.parquet",
+        mds="reports/{dataset}/mds.parquet",
+    output:
+        figure=report(
+            "reports/{dataset}/mdc.png",
+            caption="reports/captions/mdc.rst",
+            category="MDC curves",
+            labels={"dataset": "{dataset}"},
+        ),
+        table=report(
+            "reports/{dataset}/mds.md",
+            caption="reports/captions/mds.rst",
+            category="MDS table",
+            labels={"dataset": "{dataset}"},
+        ),
+    log:
+        "logs/{dataset}/plot_mdc.log",
+    shell:
+        "python -m stages.plot_mdc --mdc {input.mdc} --mds {input.mds} --out-figure {output.figure}"
+        " --out-table {output.table} --log {log}"
+
+
+rule plot_grid:
+    input:
+        edits="data/{dataset}/edits/{method}/{target}.parquet",
+        generator="data/{dataset}/generator.pt",
+    output:
+        report(
+            "reports/{dataset}/grids/{method}/{target}.png",
+            caption="reports/captions/grid.rst",
+            category="Edit grids",
+            subcategory="{dataset}",
+            labels={"method": "{method}", "target": "{target}"},
+        ),
+    params:
+        cfg=lambda wc: slice_json(**config["plot"]),
+    log:
+        "logs/{dataset}/plot_grid/{method}/{target}.log",
+    shell:
+        "python -m stages.plot_grid --cfg '{params.cfg}' --edits {input.edits}"
+        " --generator {input.generator} --out {output} --log {log}"

@@ -1,0 +1,1 @@
+"""latentbench: a reproducible benchmark of latent-space manipulation methods for pretrained GANs."""

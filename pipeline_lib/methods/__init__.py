@@ -1,0 +1,19 @@
+"""Registry: the name used in params.yaml -> the method class."""
+from .base import EditMethod, load_method as _load, save_method
+from .ganspace import GANSpace
+from .interfacegan import ConditionalInterFaceGAN, InterFaceGAN
+
+METHODS: dict[str, type[EditMethod]] = {m.name: m for m in (InterFaceGAN, ConditionalInterFaceGAN, GANSpace)}
+
+
+def build_method(name: str, **hyper) -> EditMethod:
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; known: {sorted(METHODS)}")
+    return METHODS[name](**hyper)
+
+
+def load_method(path) -> EditMethod:
+    return _load(path, METHODS)
+
+
+__all__ = ["METHODS", "EditMethod", "build_method", "load_method", "save_method"]

@@ -1,0 +1,78 @@
+"""The method interface, in the style of scikit-learn estimators.
+
+Hyper-parameters go to the constructor; ``fit`` learns state into attributes ending in
+``_``; ``path`` turns source codes and a task into codes at increasing strengths.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+
+from ..generators import Generator
+from ..predictor import AttributePredictor
+from ..tasks import Task
+from ..weights import WeightFileError, load_checkpoint
+
+
+class EditMethod:
+    name: ClassVar[str]
+
+    def __init__(self, **hyper):
+        self.hyper = hyper
+
+    def fit(self, latents: torch.Tensor, labels: torch.Tensor, generator: Generator,
+            predictor: AttributePredictor) -> "EditMethod":
+        """``latents`` (N, d), ``labels`` (N, n_attr) predicted attributes of those codes."""
+        raise NotImplementedError
+
+    def path(self, z: torch.Tensor, task: Task, strengths: torch.Tensor, generator: Generator,
+             predictor: AttributePredictor) -> torch.Tensor:
+        """``z`` (n, d), ``strengths`` (S+1,) from 0 -> codes (n, S+1, d), index 0 equal to ``z``."""
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        """Fitted state: tensors and plain data."""
+        raise NotImplementedError
+
+    def summary(self) -> dict:
+        """Diagnostics of the fit worth reading, as plain lists and numbers."""
+        return {}
+
+    def load_state(self, state: dict) -> "EditMethod":
+        raise NotImplementedError
+
+
+class LinearDirections(EditMethod):
+    """A method whose fitted state is one unit direction per attribute: ``directions_`` (n_attr, d).
+
+    A task moves every code along the sum of its members' directions weighted by how far
+    each member must go, normalised: ``z + s * v`` with ``|v| = 1``. For one attribute that is
+    ``z + s * sign * n``.
+    """
+
+    def path(self, z, task, strengths, generator=None, predictor=None):
+        weights = task.target - task.start  # (n, k)
+        v = weights @ self.directions_[list(task.columns)].to(z)  # (n, d)
+        v = v / v.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return z[:, None, :] + strengths.to(z)[None, :, None] * v[:, None, :]
+
+    def state(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.endswith("_")}
+
+    def load_state(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+        return self
+
+
+def save_method(method: EditMethod, path: str | Path) -> None:
+    torch.save({"method": method.name, "hyper": method.hyper, "state": method.state()}, path)
+
+
+def load_method(path: str | Path, registry: dict[str, type[EditMethod]]) -> EditMethod:
+    ckpt = load_checkpoint(path, required=("method", "hyper", "state"))
+    if ckpt["method"] not in registry:
+        raise WeightFileError(f"weight file {path} holds unknown method {ckpt['method']!r}")
+    return registry[ckpt["method"]](**ckpt["hyper"]).load_state(ckpt["state"])

@@ -1,0 +1,67 @@
+"""Figures and tables for people: MDC curves, edit grids, the MDS table."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .images import to_grid  # noqa: E402
+
+
+def mdc_figure(curves: pd.DataFrame, scores: pd.DataFrame) -> plt.Figure:
+    """One panel per target attribute; each method's MDC (predictor solid, oracle dashed)."""
+    targets = list(dict.fromkeys(curves["attribute"]))
+    cols = min(3, len(targets))
+    rows = -(-len(targets) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False)
+    methods = sorted(curves["method"].unique())
+    colours = dict(zip(methods, plt.cm.tab10.colors))
+    mds = scores.set_index(["method", "attribute", "source"])["mds"]
+    for ax, target in zip(axes.flat, targets):
+        for (method, source), c in curves[curves["attribute"] == target].groupby(["method", "source"]):
+            ax.plot(c["accuracy"], c["disentanglement"], "-o" if source == "pred" else "--",
+                    color=colours[method], ms=3, lw=1.5 if source == "pred" else 1,
+                    label=f"{method}{' (oracle)' if source != 'pred' else ''}: {mds[method, target, source]:.2f}")
+        ax.set(title=f"target: {target}", xlabel="accuracy A(s)", ylabel="disentanglement D(s)",
+               xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left", title="MDS", title_fontsize=7)
+    for ax in list(axes.flat)[len(targets):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
+    """(rows, cols, 3, H, W) images along a path; columns labelled with their strength."""
+    rows, cols = images.shape[:2]
+    fig, ax = plt.subplots(figsize=(0.9 * cols + 0.6, 0.9 * rows + 0.8))
+    ax.imshow(to_grid(images), interpolation="nearest")
+    h = images.shape[-1] + 1
+    ax.set_xticks((np.arange(cols) + 0.5) * h, [f"{s:.2g}" for s in strengths], fontsize=7)
+    ax.set_yticks([])
+    ax.set_xlabel("strength")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def mds_markdown(scores: pd.DataFrame) -> str:
+    """MDS per method x attribute with 95% bootstrap intervals, the mean, and the oracle mean."""
+    pred = scores[scores["source"] == "pred"]
+    attrs = list(dict.fromkeys(pred["attribute"]))
+    lines = ["| method | " + " | ".join(attrs) + " | mean | oracle mean |",
+             "|---" * (len(attrs) + 3) + "|"]
+    for method, rows in pred.groupby("method", sort=True):
+        cell = rows.set_index("attribute")
+        cells = [f"{cell.at[a, 'mds']:.3f} [{cell.at[a, 'ci_low']:.2f}, {cell.at[a, 'ci_high']:.2f}]"
+                 if a in cell.index else "" for a in attrs]
+        oracle = scores[(scores["method"] == method) & (scores["source"] == "oracle")]["mds"]
+        oracle_mean = f"{oracle.mean():.3f}" if len(oracle) else "n/a"
+        lines.append(f"| {method} | " + " | ".join(cells) + f" | {rows['mds'].mean():.3f} | {oracle_mean} |")
+    errors = pred.drop_duplicates("attribute").set_index("attribute")["predictor_error"]
+    lines.append("| predictor held-out error | " + " | ".join(f"{errors[a]:.3f}" for a in attrs) + " | | |")
+    return "\n".join(lines) + "\n"

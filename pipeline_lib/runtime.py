@@ -1,0 +1,33 @@
+"""Device choice, seeding and determinism switches shared by every stage."""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """``auto`` takes CUDA when present, else the CPU; ``cpu``/``cuda`` force one."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("params.yaml asks for device 'cuda' but no CUDA device is available")
+    return torch.device(requested)
+
+
+def make_deterministic(seed: int, threads: int | None = None) -> None:
+    """Seed every generator and switch on deterministic kernels for this process."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=False)
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def seeded(seed: int) -> torch.Generator:
+    """A CPU torch generator seeded with ``seed``: draws are the same whatever the device."""
+    return torch.Generator().manual_seed(int(seed))

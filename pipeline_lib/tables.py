@@ -1,0 +1,43 @@
+"""Parquet tables of latent codes and their attributes.
+
+Codes travel as columns ``z_000 ... z_{d-1}``; attributes as ``pred_<name>`` (the
+predictor) and ``oracle_<name>`` (the generator's truth, when it has one).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+
+def code_columns(d: int) -> list[str]:
+    return [f"z_{i:03d}" for i in range(d)]
+
+
+def codes_frame(z: torch.Tensor) -> pd.DataFrame:
+    """(n, d) codes -> a frame of d float32 columns."""
+    return pd.DataFrame(z.cpu().numpy().astype(np.float32), columns=code_columns(z.shape[1]))
+
+
+def attributes_frame(values: torch.Tensor | None, names: list[str], source: str) -> pd.DataFrame:
+    """(n, n_attr) values -> columns ``<source>_<name>``; an empty frame when ``values`` is None."""
+    if values is None:
+        return pd.DataFrame()
+    return pd.DataFrame(values.cpu().numpy().astype(np.float32), columns=[f"{source}_{n}" for n in names])
+
+
+def codes_from(frame: pd.DataFrame) -> torch.Tensor:
+    """The ``z_*`` columns as an (n, d) float32 tensor."""
+    return torch.from_numpy(frame.filter(regex=r"^z_\d+$").to_numpy(np.float32))
+
+
+def values_from(frame: pd.DataFrame, names: list[str], source: str = "pred") -> torch.Tensor:
+    return torch.from_numpy(frame[[f"{source}_{n}" for n in names]].to_numpy(np.float32))
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write without the pandas index so identical data gives identical bytes."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False, compression="zstd")

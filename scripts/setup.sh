@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Creates .venv (Python 3.11) and installs latentbench with pinned dependencies.
+# torch==2.13.0 resolves to the CPU build on the project's machines; on a CUDA machine
+# install the matching CUDA wheel of torch 2.13.0 first (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'

@@ -1,0 +1,1 @@
+"""One thin click script per pipeline stage: parse arguments, call pipeline_lib."""

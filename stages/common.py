@@ -1,0 +1,57 @@
+"""What every stage shares: its JSON config slice, a seeded runtime, and a log of its run."""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from pipeline_lib.runtime import make_deterministic, pick_device
+
+log = logging.getLogger("latentbench")
+
+
+class JsonParam(click.ParamType):
+    """A JSON object on the command line: the slice of params.yaml a rule passes its stage."""
+
+    name = "json"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dict):
+            return value
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            self.fail(f"not valid JSON: {exc}", param, ctx)
+        if not isinstance(parsed, dict):
+            self.fail("expected a JSON object", param, ctx)
+        return parsed
+
+
+cfg_option = click.option("--cfg", type=JsonParam(), required=True, help="JSON slice of params.yaml.")
+log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Also log to this file.")
+
+
+@contextlib.contextmanager
+def stage(name: str, cfg: dict, seed: int, **paths):
+    """Seed and set up torch from ``cfg['runtime']``, log inputs/outputs and wall time; yields the device.
+
+    Parent folders of ``out*`` paths are created, so a stage runs the same under Snakemake and DVC.
+    """
+    for key, path in paths.items():
+        if key.startswith(("out", "log")) and path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handlers = [logging.StreamHandler()]
+    if paths.get("log"):
+        handlers.append(logging.FileHandler(paths["log"], mode="w"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers)
+    runtime = cfg.get("runtime", {})
+    make_deterministic(seed, runtime.get("threads"))
+    device = pick_device(runtime.get("device", "auto"))
+    log.info("%s: start on %s; %s", name, device, ", ".join(f"{k}={v}" for k, v in paths.items()))
+    start = time.perf_counter()
+    yield device
+    log.info("%s: done in %.1f s", name, time.perf_counter() - start)

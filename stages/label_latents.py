@@ -1,0 +1,30 @@
+"""Label sampled codes with the predictor (and the oracle where the generator has one)."""
+import click
+import pandas as pd
+
+from pipeline_lib.generators import load_generator
+from pipeline_lib.measure import measure
+from pipeline_lib.predictor import load_predictor
+from pipeline_lib.tables import attributes_frame, codes_from, write_parquet
+from stages.common import cfg_option, log_option, stage
+
+
+@click.command()
+@log_option
+@cfg_option
+@click.option("--generator", "generator_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--latents", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def main(cfg, generator_path, predictor_path, latents, out, log_path):
+    with stage("label_latents", cfg, 0, log=log_path, latents=latents, out=out) as device:
+        gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
+        frame = pd.read_parquet(latents)
+        values, oracle = measure(gen, pred, codes_from(frame), cfg["batch_size"])
+        names = pred.schema.names
+        write_parquet(pd.concat([frame[["split"]], attributes_frame(values, names, "pred"),
+                                 attributes_frame(oracle, names, "oracle")], axis=1), out)
+
+
+if __name__ == "__main__":
+    main()

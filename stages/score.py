@@ -1,0 +1,44 @@
+"""Score every edit table of a dataset: MDC points, MDS with bootstrap intervals, DVC metrics."""
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from pipeline_lib.predictor import load_predictor
+from pipeline_lib.scoring import metrics_json, score_runs, tolerance_map
+from pipeline_lib.tables import write_parquet
+from stages.common import cfg_option, log_option, stage
+
+
+@click.command()
+@log_option
+@cfg_option
+@click.option("--dataset", required=True)
+@click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--predictor-eval", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out-mds", required=True, type=click.Path(dir_okay=False))
+@click.option("--out-mdc", required=True, type=click.Path(dir_okay=False))
+@click.option("--out-metrics", required=True, type=click.Path(dir_okay=False))
+@click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_metrics, edits, log_path):
+    """EDITS are files named .../<method>/<target>.parquet."""
+    m = cfg["metric"]
+    with stage("score", cfg, m["seed"], log=log_path, edits=len(edits), out_mds=out_mds,
+               out_mdc=out_mdc, out_metrics=out_metrics):
+        schema = load_predictor(predictor_path).schema
+        tables = {(Path(p).parent.name, Path(p).stem): pd.read_parquet(p) for p in edits}
+        sources = ["pred"] + (["oracle"] if any(c.startswith("oracle_") for c in next(iter(tables.values()))) else [])
+        curves, scores = score_runs(tables, schema, sources, delta=m["delta"], n_boot=m["bootstrap"], seed=m["seed"],
+                                    tolerances=tolerance_map(schema, m["tolerance"], m["tolerances"]))
+        errors = json.loads(Path(predictor_eval).read_text())["held_out_error"]
+        scores.insert(0, "dataset", dataset)
+        curves.insert(0, "dataset", dataset)
+        scores["predictor_error"] = scores["attribute"].map(lambda a: errors.get(a, float("nan")))
+        write_parquet(scores, out_mds)
+        write_parquet(curves, out_mdc)
+        Path(out_metrics).write_text(json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
