@@ -2,11 +2,11 @@
 
 Each rule hands its stage only the slice of params.yaml it reads (as JSON in `params.cfg`),
 so changing one method's setting reruns only that method's jobs and what depends on them.
-dvc.yaml is generated from this file (`latentbench dvc-sync`); a test fails if they drift.
+dvc.yaml is generated from this file (`latentbench dvc-sync`, see pipeline_lib/dag.py);
+a test fails if they drift.
 """
 
-import json
-
+from pipeline_lib.dag import stage_cfg
 from pipeline_lib.params import benchmark_targets, validate_params
 
 
@@ -16,6 +16,7 @@ configfile: "params.yaml"
 validate_params(config)
 
 DATASETS = config["benchmark"]["datasets"]
+ENV = "envs/latentbench.yaml"
 METHODS = config["benchmark"]["methods"]
 
 
@@ -23,16 +24,6 @@ wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
     method="[A-Za-z0-9_]+",
     target="[A-Za-z0-9_]+",
-
-
-def slice_json(**parts):
-    """The JSON a stage receives: the given params slices plus device and threads."""
-    runtime = {"device": config.get("device", "auto"), "threads": config.get("threads", 1)}
-    return json.dumps({**parts, "runtime": runtime}, sort_keys=True, separators=(",", ":"))
-
-
-def dataset_cfg(key):
-    return lambda wc: slice_json(**{key: config["datasets"][wc.dataset][key]})
 
 
 def edits_of(dataset):
@@ -64,9 +55,11 @@ rule build_generator:
     output:
         "data/{dataset}/generator.pt",
     params:
-        cfg=dataset_cfg("generator"),
+        cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
     log:
         "logs/{dataset}/build_generator.log",
+    conda:
+        ENV
     shell:
         "python -m stages.build_generator --cfg '{params.cfg}' --out {output} --log {log}"
 
@@ -78,9 +71,11 @@ rule train_predictor:
         weights="data/{dataset}/predictor.pt",
         evaluation="data/{dataset}/predictor_eval.json",
     params:
-        cfg=dataset_cfg("predictor"),
+        cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
     log:
         "logs/{dataset}/train_predictor.log",
+    conda:
+        ENV
     threads: workflow.cores
     shell:
         "python -m stages.train_predictor --cfg '{params.cfg}' --generator {input.generator}"
@@ -93,9 +88,11 @@ rule sample_latents:
     output:
         "data/{dataset}/latents.parquet",
     params:
-        cfg=dataset_cfg("sampling"),
+        cfg=stage_cfg(config, sampling="datasets.{dataset}.sampling"),
     log:
         "logs/{dataset}/sample_latents.log",
+    conda:
+        ENV
     shell:
         "python -m stages.sample_latents --cfg '{params.cfg}' --generator {input.generator}"
         " --out {output} --log {log}"
@@ -109,9 +106,11 @@ rule label_latents:
     output:
         "data/{dataset}/labels.parquet",
     params:
-        cfg=lambda wc: slice_json(batch_size=config["edit"]["batch_size"]),
+        cfg=stage_cfg(config, batch_size="edit.batch_size"),
     log:
         "logs/{dataset}/label_latents.log",
+    conda:
+        ENV
     shell:
         "python -m stages.label_latents --cfg '{params.cfg}' --generator {input.generator}"
         " --predictor {input.predictor} --latents {input.latents} --out {output} --log {log}"
@@ -127,9 +126,11 @@ rule fit_method:
         weights="data/{dataset}/methods/{method}.pt",
         summary="reports/{dataset}/methods/{method}.json",
     params:
-        cfg=lambda wc: slice_json(method=config["methods"][wc.method]),
+        cfg=stage_cfg(config, method="methods.{method}"),
     log:
         "logs/{dataset}/fit_method/{method}.log",
+    conda:
+        ENV
     shell:
         "python -m stages.fit_method --cfg '{params.cfg}' --method {wildcards.method}"
         " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
@@ -146,11 +147,11 @@ rule edit:
     output:
         "data/{dataset}/edits/{method}/{target}.parquet",
     params:
-        cfg=lambda wc: slice_json(
-            edit=config["edit"], delta=config["metric"]["delta"], seed=config["metric"]["seed"]
-        ),
+        cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed"),
     log:
         "logs/{dataset}/edit/{method}/{target}.log",
+    conda:
+        ENV
     shell:
         "python -m stages.edit --cfg '{params.cfg}' --target {wildcards.target} --method {input.method}"
         " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
@@ -167,9 +168,11 @@ rule score:
         mdc="reports/{dataset}/mdc.parquet",
         metrics="reports/{dataset}/metrics.json",
     params:
-        cfg=lambda wc: slice_json(metric=config["metric"]),
+        cfg=stage_cfg(config, metric="metric"),
     log:
         "logs/{dataset}/score.log",
+    conda:
+        ENV
     shell:
         "python -m stages.score --cfg '{params.cfg}' --dataset {wildcards.dataset}"
         " --predictor {input.predictor} --predictor-eval {input.evaluation} --out-mds {output.mds}"
@@ -195,6 +198,8 @@ rule plot_mdc:
         ),
     log:
         "logs/{dataset}/plot_mdc.log",
+    conda:
+        ENV
     shell:
         "python -m stages.plot_mdc --mdc {input.mdc} --mds {input.mds} --out-figure {output.figure}"
         " --out-table {output.table} --log {log}"
@@ -213,9 +218,11 @@ rule plot_grid:
             labels={"method": "{method}", "target": "{target}"},
         ),
     params:
-        cfg=lambda wc: slice_json(**config["plot"]),
+        cfg=stage_cfg(config, plot="plot"),
     log:
         "logs/{dataset}/plot_grid/{method}/{target}.log",
+    conda:
+        ENV
     shell:
         "python -m stages.plot_grid --cfg '{params.cfg}' --edits {input.edits}"
         " --generator {input.generator} --out {output} --log {log}"

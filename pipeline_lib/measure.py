@@ -1,6 +1,8 @@
 """Running ``C(G(z))`` and the oracle over many codes in batches."""
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from .generators import Generator
@@ -11,7 +13,7 @@ from .predictor import AttributePredictor
 def measure(generator: Generator, predictor: AttributePredictor, z: torch.Tensor,
             batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``z`` (n, d) -> predicted attributes (n, n_attr) and oracle attributes (n, n_attr) or None."""
-    device = next(predictor.parameters()).device
+    device = next(itertools.chain(predictor.parameters(), predictor.buffers())).device
     preds, oracles = [], []
     for chunk in z.split(batch_size):
         chunk = chunk.to(device)

@@ -22,8 +22,8 @@ def main(cfg, edits, generator_path, out, log_path):
     with stage("plot_grid", cfg, 0, log=log_path, edits=edits, out=out):
         table = pd.read_parquet(edits).sort_values(["code", "step"])
         n_steps = table["step"].nunique()
-        steps = np.unique(np.linspace(0, n_steps - 1, cfg["grid_strengths"]).round().astype(int))
-        rows = table[(table["code"] < cfg["grid_codes"]) & table["step"].isin(steps)]
+        steps = np.unique(np.linspace(0, n_steps - 1, cfg["plot"]["grid_strengths"]).round().astype(int))
+        rows = table[(table["code"] < cfg["plot"]["grid_codes"]) & table["step"].isin(steps)]
         gen = load_generator(generator_path)
         with torch.no_grad():
             images = gen(codes_from(rows))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.svm import SVC
 
 from .base import LinearDirections
 
@@ -17,6 +16,8 @@ from .base import LinearDirections
 def svm_normal(z: np.ndarray, scores: np.ndarray, ratio: float, C: float, val_fraction: float,
                seed: int) -> tuple[np.ndarray, float]:
     """``z`` (N, d), ``scores`` (N,) -> unit normal (d,) pointing to high scores, validation accuracy."""
+    from sklearn.svm import SVC  # imported here: it costs every stage a second at start-up
+
     k = max(int(len(scores) * ratio), 2)
     order = np.argsort(scores, kind="stable")
     x = np.concatenate([z[order[-k:]], z[order[:k]]])

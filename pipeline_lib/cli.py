@@ -1,0 +1,109 @@
+"""``latentbench``: the command line in front of the pipeline."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .params import ParamsError, load_params
+
+
+def _env() -> dict:
+    """The environment for Snakemake and DVC: this interpreter's bin folder first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def _checked_params(path: str) -> None:
+    try:
+        load_params(path)
+    except ParamsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main():
+    """Benchmark latent-space manipulation methods of pretrained GANs with the MDC/MDS metric."""
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--cores", default="all", show_default=True, help="Cores Snakemake may use.")
+@click.option("--configfile", type=click.Path(exists=True, dir_okay=False), help="Params file instead of params.yaml.")
+@click.argument("snakemake_args", nargs=-1, type=click.UNPROCESSED)
+def run(cores, configfile, snakemake_args):
+    """Run the benchmark DAG with Snakemake (extra arguments pass through).
+
+    Example: latentbench run --cores 2 -- --dry-run
+    """
+    _checked_params(configfile or "params.yaml")
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores)]
+    if configfile:
+        cmd += ["--configfile", configfile]
+    sys.exit(subprocess.run(cmd + list(snakemake_args), env=_env()).returncode)
+
+
+@main.command("dvc-sync")
+@click.option("--check", is_flag=True, help="Exit 1 if dvc.yaml differs from what the Snakefile gives.")
+def dvc_sync(check):
+    """Regenerate dvc.yaml from the Snakefile and params.yaml.
+
+    Example: latentbench dvc-sync --check
+    """
+    from .dag import render_dvc_yaml
+
+    _checked_params("params.yaml")
+    text = render_dvc_yaml(Path.cwd())
+    current = Path("dvc.yaml").read_text() if Path("dvc.yaml").exists() else ""
+    if check:
+        if text != current:
+            raise click.ClickException("dvc.yaml is out of date with the Snakefile: run `latentbench dvc-sync`")
+        click.echo("dvc.yaml matches the Snakefile")
+        return
+    Path("dvc.yaml").write_text(text)
+    click.echo(f"wrote dvc.yaml ({text.count('cmd:')} stages)")
+
+
+@main.command()
+def repro():
+    """Regenerate dvc.yaml, then `dvc repro` the whole pipeline.
+
+    Example: latentbench repro
+    """
+    from .dag import render_dvc_yaml
+
+    _checked_params("params.yaml")
+    Path("dvc.yaml").write_text(render_dvc_yaml(Path.cwd()))
+    sys.exit(subprocess.run([sys.executable, "-m", "dvc", "repro"], env=_env()).returncode)
+
+
+@main.command()
+@click.option("--dataset", default=None, help="Only this dataset.")
+@click.option("--source", type=click.Choice(["pred", "oracle"]), default="pred", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def show(dataset, source, fmt):
+    """Print the MDS table (mean over attributes last) from reports/.
+
+    Example: latentbench show --format markdown
+    """
+    files = sorted(Path("reports").glob(f"{dataset or '*'}/mds.parquet"))
+    if not files:
+        raise click.ClickException("no reports/*/mds.parquet yet: run `latentbench run` first")
+    scores = pd.concat([pd.read_parquet(f) for f in files])
+    scores = scores[scores["source"] == source]
+    table = scores.pivot_table(index=["dataset", "method"], columns="attribute", values="mds")
+    table["mean"] = table.mean(axis=1)
+    if fmt == "json":
+        click.echo(table.reset_index().to_json(orient="records", indent=2))
+    elif fmt == "markdown":
+        click.echo(table.round(3).to_markdown())
+    else:
+        click.echo(table.round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILES = ("Snakefile", "envs", "reports/captions", "pipeline_lib", "stages")
+
+
+def tool_env() -> dict:
+    """PATH with this interpreter's bin folder first, so rules find `python` and `snakemake`."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True)
+    if check and done.returncode:
+        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
+
+
+def make_workspace(path: Path) -> Path:
+    """A fresh copy of the workflow with the tiny config as its params.yaml."""
+    for name in WORKFLOW_FILES:
+        src, dst = ROOT / name, path / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, dst)
+    shutil.copy(ROOT / "tests" / "tiny_params.yaml", path / "params.yaml")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """The whole DAG run once by Snakemake on the tiny config."""
+    ws = make_workspace(tmp_path_factory.mktemp("tiny"))
+    run([sys.executable, "-m", "snakemake", "--cores", "2"], ws)
+    return ws

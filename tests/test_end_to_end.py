@@ -1,0 +1,83 @@
+"""The full DAG on the tiny config: outputs, reruns, locality of change, DVC."""
+import json
+import re
+import shutil
+import sys
+
+import matplotlib.image
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from pipeline_lib.dag import snakemake_jobs
+
+from conftest import make_workspace, run
+
+
+def _parse(path):
+    suffix = path.suffix
+    if suffix == ".parquet":
+        assert len(pd.read_parquet(path)) > 0
+    elif suffix == ".json":
+        json.loads(path.read_text())
+    elif suffix == ".png":
+        assert matplotlib.image.imread(path).ndim == 3
+    elif suffix == ".pt":
+        assert isinstance(torch.load(path, weights_only=True), dict)
+    elif suffix == ".md":
+        assert path.read_text().count("|") > 10
+    else:
+        raise AssertionError(f"no parser for {path}")
+
+
+def test_every_declared_output_exists_and_parses(tiny_run):
+    jobs = snakemake_jobs(tiny_run)
+    outputs = [o for job in jobs for o in job["outputs"]]
+    assert {j["rule"] for j in jobs} >= {"train_predictor", "fit_method", "edit", "score", "plot_mdc", "plot_grid"}
+    for out in outputs:
+        _parse(tiny_run / out)
+
+
+def test_scores_are_in_range_with_intervals(tiny_run):
+    scores = pd.read_parquet(tiny_run / "reports/shapes/mds.parquet")
+    assert set(scores["source"]) == {"pred", "oracle"}
+    assert set(scores["method"]) == {"interfacegan", "interfacegan_cond", "ganspace"}
+    assert scores["mds"].between(0, 1).all()
+    assert (scores["ci_low"] <= scores["ci_high"]).all()
+    metrics = json.loads((tiny_run / "reports/shapes/metrics.json").read_text())
+    assert 0 <= metrics["ganspace"]["mean"] <= 1
+
+
+def _planned_jobs(ws) -> dict[str, int]:
+    out = run([sys.executable, "-m", "snakemake", "-n", "--cores", "1"], ws).stdout
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+def test_rerun_does_nothing_and_a_ganspace_change_reruns_only_ganspace(tiny_run, tmp_path):
+    assert _planned_jobs(tiny_run) == {}
+    ws = tmp_path / "ws"
+    shutil.copytree(tiny_run, ws, symlinks=True)
+    params = yaml.safe_load((ws / "params.yaml").read_text())
+    params["methods"]["ganspace"]["probe"] += 1
+    (ws / "params.yaml").write_text(yaml.safe_dump(params))
+    targets = len(params["benchmark"]["attributes"]) if params["benchmark"]["attributes"] != "all" else 6
+    assert _planned_jobs(ws) == {"fit_method": 1, "edit": targets, "plot_grid": targets,
+                                 "score": 1, "plot_mdc": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
+    ws = make_workspace(tmp_path / "dvc")
+    run(["git", "init", "-q"], ws)
+    run([sys.executable, "-m", "dvc", "init", "-q"], ws)
+    run([sys.executable, "-m", "pipeline_lib.cli", "dvc-sync"], ws)
+    run([sys.executable, "-m", "dvc", "repro", "--quiet"], ws)
+    for table in ("reports/shapes/mds.parquet", "reports/shapes/mdc.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(ws / table), pd.read_parquet(tiny_run / table))
+    assert "dvc.lock" in {p.name for p in ws.iterdir()}
+    shown = run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], ws).stdout
+    assert "interfacegan" in shown

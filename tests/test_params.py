@@ -1,0 +1,48 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline_lib.params import ParamsError, load_params, validate_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def params():
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def test_shipped_params_are_valid(params):
+    assert validate_params(copy.deepcopy(params)) == params
+    load_params(ROOT / "tests" / "tiny_params.yaml")
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda p: p.update(surprise=1), "surprise"),
+    (lambda p: p["edit"].update(steps="many"), "edit.steps"),
+    (lambda p: p["datasets"]["shapes"]["sampling"].update(n_edit=-5), "datasets.shapes.sampling.n_edit"),
+    (lambda p: p["benchmark"].update(methods=["warp_drive"]), "warp_drive"),
+    (lambda p: p["benchmark"].update(datasets=["faces"]), "faces"),
+    (lambda p: p["benchmark"].update(attributes=["smile"]), "smile"),
+    (lambda p: p["methods"]["ganspace"].update(features="pixels"), "methods.ganspace.features"),
+    (lambda p: p["metric"]["tolerances"].update(smile=0.1), "smile"),
+])
+def test_bad_params_are_rejected_with_the_key_named(params, mutate, fragment):
+    mutate(params)
+    with pytest.raises(ParamsError, match=fragment.replace(".", r"\.")):
+        validate_params(params)
+
+
+def test_unknown_method_lists_the_allowed_ones(params):
+    params["benchmark"]["methods"] = ["warp_drive"]
+    with pytest.raises(ParamsError, match="interfacegan"):
+        validate_params(params)
+
+
+def test_malformed_yaml_is_named(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("benchmark: [unclosed\n")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(path)

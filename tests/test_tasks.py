@@ -1,0 +1,31 @@
+import torch
+
+from pipeline_lib.generators.shapes import SCHEMA
+from pipeline_lib.tasks import VECTOR_TARGET_RANGE, make_task
+
+
+def _values():
+    # columns: shape, size, pos_x, pos_y, hue, background
+    return torch.tensor([[0.9, 0.2, 0.3, 0.6, 0.5, 0.1],
+                         [0.1, 0.8, 0.7, 0.2, 0.4, 0.9]])
+
+
+def test_binary_task_flips_the_label():
+    task = make_task(SCHEMA, "shape", _values(), delta=0.3, seed=0)
+    assert task.target[:, 0].tolist() == [0.0, 1.0]
+    assert task.direction[:, 0].tolist() == [-1.0, 1.0]
+
+
+def test_continuous_task_moves_toward_the_far_end():
+    task = make_task(SCHEMA, "size", _values(), delta=0.3, seed=0)
+    assert torch.allclose(task.target[:, 0], torch.tensor([0.5, 0.5]))
+    assert task.direction[:, 0].tolist() == [1.0, -1.0]
+
+
+def test_vector_task_draws_seeded_targets_in_range():
+    a = make_task(SCHEMA, "position", _values(), delta=0.3, seed=7)
+    b = make_task(SCHEMA, "position", _values(), delta=0.3, seed=7)
+    assert a.members == ("pos_x", "pos_y") and a.target.shape == (2, 2)
+    assert torch.equal(a.target, b.target)
+    lo, hi = VECTOR_TARGET_RANGE
+    assert (a.target >= lo).all() and (a.target <= hi).all()
