@@ -39,15 +39,6 @@ rule all:
     input:
         expand("reports/{dataset}/mdc.png", dataset=DATASETS),
         expand("reports/{dataset}/mds.md", dataset=DATASETS),
-        [
-            expand(
-                "reports/{dataset}/grids/{method}/{target}.png",
-                dataset=d,
-                method=METHODS,
-                target=benchmark_targets(config, d),
-            )
-            for d in DATASETS
-        ],
     default_target: True
 
 
@@ -179,10 +170,12 @@ rule score:
         " --out-mdc {output.mdc} --out-metrics {output.metrics} --log {log} {input.edits}"
 
 
-rule plot_mdc:
+rule plot:
     input:
         mdc="reports/{dataset}/mdc.parquet",
         mds="reports/{dataset}/mds.parquet",
+        generator="data/{dataset}/generator.pt",
+        edits=lambda wc: edits_of(wc.dataset),
     output:
         figure=report(
             "reports/{dataset}/mdc.png",
@@ -196,33 +189,20 @@ rule plot_mdc:
             category="MDS table",
             labels={"dataset": "{dataset}"},
         ),
-    log:
-        "logs/{dataset}/plot_mdc.log",
-    conda:
-        ENV
-    shell:
-        "python -m stages.plot_mdc --mdc {input.mdc} --mds {input.mds} --out-figure {output.figure}"
-        " --out-table {output.table} --log {log}"
-
-
-rule plot_grid:
-    input:
-        edits="data/{dataset}/edits/{method}/{target}.parquet",
-        generator="data/{dataset}/generator.pt",
-    output:
-        report(
-            "reports/{dataset}/grids/{method}/{target}.png",
+        grids=report(
+            directory("reports/{dataset}/grids"),
+            patterns=["{method}/{target}.png"],
             caption="reports/captions/grid.rst",
             category="Edit grids",
-            subcategory="{dataset}",
-            labels={"method": "{method}", "target": "{target}"},
+            labels={"dataset": "{dataset}", "method": "{method}", "target": "{target}"},
         ),
     params:
         cfg=stage_cfg(config, plot="plot"),
     log:
-        "logs/{dataset}/plot_grid/{method}/{target}.log",
+        "logs/{dataset}/plot.log",
     conda:
         ENV
     shell:
-        "python -m stages.plot_grid --cfg '{params.cfg}' --edits {input.edits}"
-        " --generator {input.generator} --out {output} --log {log}"
+        "python -m stages.plot --cfg '{params.cfg}' --mdc {input.mdc} --mds {input.mds}"
+        " --generator {input.generator} --out-figure {output.figure} --out-table {output.table}"
+        " --grid-dir {output.grids} --log {log} {input.edits}"

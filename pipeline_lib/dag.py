@@ -81,7 +81,7 @@ def dvc_document(jobs: list[dict]) -> dict:
     return {
         "stages": stages,
         "metrics": sorted(o for o in outputs if o.endswith("metrics.json")),
-        "plots": sorted(o for o in outputs if o.endswith(".png")),
+        "plots": sorted(o for o in outputs if o.endswith((".png", "/grids"))),
     }
 
 

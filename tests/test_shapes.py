@@ -55,7 +55,7 @@ def test_a_briefly_trained_predictor_recovers_the_oracle():
     errors = model.errors(images[2000:], truth[2000:])
     # continuous factors are uniform on [0, 1]: a blind guess has mean absolute error 0.25
     for name in ("pos_x", "pos_y", "background", "hue"):
-        assert errors[name] < 0.08, errors
+        assert errors[name] < 0.1, errors
 
 
 def test_generator_round_trips_through_its_weight_file(tmp_path):

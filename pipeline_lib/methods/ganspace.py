@@ -18,10 +18,12 @@ from .base import LinearDirections
 def principal_directions(z: torch.Tensor, features: torch.Tensor, n_components: int) -> torch.Tensor:
     """``z`` (N, d), ``features`` (N, F) -> (K, d) unit latent directions of the top-K PCs of features."""
     centred = features - features.mean(0)
-    _, _, vh = torch.linalg.svd(centred, full_matrices=False)
-    projections = centred @ vh[:n_components].T  # (N, K)
+    # randomised SVD (Halko et al.): the top K of an (N, F) matrix in O(N F K); draws from torch's seed
+    _, _, v = torch.svd_lowrank(centred, q=min(n_components + 10, *centred.shape), niter=6)
+    components = v[:, :n_components].T  # (K, F)
+    projections = centred @ components.T  # (N, K)
     if features is z:
-        directions = vh[:n_components]
+        directions = components
     else:
         directions = torch.linalg.lstsq(projections, z - z.mean(0)).solution  # (K, d)
     return directions / directions.norm(dim=1, keepdim=True).clamp_min(1e-12)

@@ -1,0 +1,54 @@
+"""Plot a dataset: its MDC curves, its MDS table as markdown, and one edit grid per edit table."""
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+import torch
+
+from pipeline_lib.generators import load_generator
+from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown
+from pipeline_lib.tables import codes_from
+from stages.common import cfg_option, log_option, stage
+
+
+def save_grid(table: pd.DataFrame, generator, codes: int, strengths: int, title: str, out: Path) -> None:
+    """Rows: the first ``codes`` source codes; columns: ``strengths`` evenly spaced steps."""
+    table = table.sort_values(["code", "step"])
+    steps = np.unique(np.linspace(0, table["step"].max(), strengths).round().astype(int))
+    rows = table[(table["code"] < codes) & table["step"].isin(steps)]
+    with torch.no_grad():
+        images = generator(codes_from(rows))
+    images = images.view(-1, len(steps), *images.shape[1:])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    edit_grid_figure(images, rows["strength"].to_numpy()[: len(steps)], title).savefig(
+        out, dpi=110, metadata={"Software": None})
+
+
+@click.command()
+@log_option
+@cfg_option
+@click.option("--mdc", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--mds", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--generator", "generator_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
+@click.option("--out-table", required=True, type=click.Path(dir_okay=False))
+@click.option("--grid-dir", required=True, type=click.Path(file_okay=False),
+              help="Grids go to <grid-dir>/<method>/<target>.png.")
+@click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def main(cfg, mdc, mds, generator_path, out_figure, out_table, grid_dir, edits, log_path):
+    """EDITS are files named .../<method>/<target>.parquet."""
+    p = cfg["plot"]
+    with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table):
+        scores = pd.read_parquet(mds)
+        mdc_figure(pd.read_parquet(mdc), scores).savefig(out_figure, dpi=110, metadata={"Software": None})
+        Path(out_table).write_text(mds_markdown(scores))
+        generator = load_generator(generator_path)
+        for path in map(Path, edits):
+            method, target = path.parent.name, path.stem
+            save_grid(pd.read_parquet(path), generator, p["grid_codes"], p["grid_strengths"],
+                      f"{method} -> {target}", Path(grid_dir) / method / f"{target}.png")
+
+
+if __name__ == "__main__":
+    main()
