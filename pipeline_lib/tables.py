@@ -30,11 +30,11 @@ def attributes_frame(values: torch.Tensor | None, names: list[str], source: str)
 
 def codes_from(frame: pd.DataFrame) -> torch.Tensor:
     """The ``z_*`` columns as an (n, d) float32 tensor."""
-    return torch.from_numpy(frame.filter(regex=r"^z_\d+$").to_numpy(np.float32))
+    return torch.tensor(frame.filter(regex=r"^z_\d+$").to_numpy(np.float32))
 
 
 def values_from(frame: pd.DataFrame, names: list[str], source: str = "pred") -> torch.Tensor:
-    return torch.from_numpy(frame[[f"{source}_{n}" for n in names]].to_numpy(np.float32))
+    return torch.tensor(frame[[f"{source}_{n}" for n in names]].to_numpy(np.float32))
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
