@@ -116,6 +116,12 @@ rule fit_method:
     output:
         weights="data/{dataset}/methods/{method}.pt",
         summary="reports/{dataset}/methods/{method}.json",
+        figure=report(
+            "reports/{dataset}/methods/{method}.png",
+            caption="reports/captions/fit.rst",
+            category="Method fits",
+            labels={"dataset": "{dataset}", "method": "{method}"},
+        ),
     params:
         cfg=stage_cfg(config, method="methods.{method}"),
     log:
@@ -125,7 +131,8 @@ rule fit_method:
     shell:
         "python -m stages.fit_method --cfg '{params.cfg}' --method {wildcards.method}"
         " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
-        " --labels {input.labels} --out {output.weights} --out-summary {output.summary} --log {log}"
+        " --labels {input.labels} --out {output.weights} --out-summary {output.summary}"
+        " --out-figure {output.figure} --log {log}"
 
 
 rule edit:

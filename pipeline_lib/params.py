@@ -57,12 +57,13 @@ def validate_params(params: dict) -> dict:
 
 
 def attribute_names(params: dict, dataset: str) -> list[str]:
-    """Attribute names the dataset's predictor measures."""
-    return STATIC_SCHEMAS[params["datasets"][dataset]["generator"]["kind"]].names
+    """Attribute and group names the dataset's predictor measures."""
+    schema = STATIC_SCHEMAS[params["datasets"][dataset]["generator"]["kind"]]
+    return [*schema.names, *schema.groups]
 
 
 def benchmark_targets(params: dict, dataset: str) -> list[str]:
-    """Attributes the benchmark edits on ``dataset``: all of them, or the chosen ones."""
+    """Attributes and groups the benchmark edits on ``dataset``: all of them, or the chosen ones."""
     chosen = params["benchmark"]["attributes"]
     names = attribute_names(params, dataset)
     return names if chosen == "all" else [a for a in names if a in chosen]

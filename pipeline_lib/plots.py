@@ -65,3 +65,35 @@ def mds_markdown(scores: pd.DataFrame) -> str:
     errors = pred.drop_duplicates("attribute").set_index("attribute")["predictor_error"]
     lines.append("| predictor held-out error | " + " | ".join(f"{errors[a]:.3f}" for a in attrs) + " | | |")
     return "\n".join(lines) + "\n"
+
+
+def fit_figure(summary: dict) -> plt.Figure:
+    """What a method's fit produced: training curves, an effect matrix, or validation accuracies."""
+    panels = [k for k in ("loss_history", "component_effects", "direction_effects", "svm_validation_accuracy")
+              if k in summary]
+    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.5 * max(len(panels), 1), 3.4), squeeze=False)
+    names = summary["attributes"]
+    for ax, key in zip(axes.flat, panels):
+        value = summary[key]
+        if key == "loss_history":
+            for split, losses in value.items():
+                ax.plot(np.arange(1, len(losses) + 1), losses, label=split)
+            ax.set(yscale="log", xlabel="epoch", ylabel="loss", title="training curve")
+            ax.legend(fontsize=8)
+        elif key == "svm_validation_accuracy":
+            ax.bar(names, value)
+            ax.set(ylim=(0, 1), title="SVM validation accuracy")
+            ax.tick_params(axis="x", rotation=45, labelsize=7)
+        else:
+            effects = np.asarray(value)
+            lim = np.abs(effects).max() or 1.0
+            im = ax.imshow(effects, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+            ax.set_xticks(range(len(names)), names, rotation=45, fontsize=7)
+            ax.set(ylabel="direction", title="mean attribute change per direction")
+            fig.colorbar(im, ax=ax)
+    if not panels:
+        axes[0, 0].text(0.5, 0.5, f"{summary['method']}: nothing is fitted", ha="center", va="center")
+        axes[0, 0].axis("off")
+    fig.suptitle(summary["method"], fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,11 +1,13 @@
 """Fit one editing method on the labeled fit split and save its state."""
 import json
+from pathlib import Path
 
 import click
 import pandas as pd
 
 from pipeline_lib.generators import load_generator
 from pipeline_lib.methods import build_method, save_method
+from pipeline_lib.plots import fit_figure
 from pipeline_lib.predictor import load_predictor
 from pipeline_lib.tables import codes_from, values_from
 from stages.common import cfg_option, log_option, stage
@@ -21,10 +23,12 @@ from stages.common import cfg_option, log_option, stage
 @click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-summary", required=True, type=click.Path(dir_okay=False))
-def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_summary, log_path):
+@click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
+def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_summary, out_figure,
+         log_path):
     hyper = cfg["method"]
     with stage(f"fit_method[{method}]", cfg, hyper.get("seed", 0), log=log_path, latents=latents, out=out,
-               out_summary=out_summary) as device:
+               out_summary=out_summary, out_figure=out_figure) as device:
         gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
         codes, values = pd.read_parquet(latents), pd.read_parquet(labels)
         fit = codes["split"] == "fit"
@@ -32,8 +36,9 @@ def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_
         y = values_from(values[fit], pred.schema.names).to(device)
         model = build_method(method, **hyper).fit(z, y, gen, pred)
         save_method(model, out)
-        with open(out_summary, "w") as fh:
-            json.dump({"method": method, "attributes": pred.schema.names, **model.summary()}, fh, indent=1)
+        summary = {"method": method, "attributes": pred.schema.names, **model.summary()}
+        Path(out_summary).write_text(json.dumps(summary, indent=1))
+        fit_figure(summary).savefig(out_figure, dpi=100, metadata={"Software": None})
 
 
 if __name__ == "__main__":

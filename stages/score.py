@@ -34,7 +34,8 @@ def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_met
         errors = json.loads(Path(predictor_eval).read_text())["held_out_error"]
         scores.insert(0, "dataset", dataset)
         curves.insert(0, "dataset", dataset)
-        scores["predictor_error"] = scores["attribute"].map(lambda a: errors.get(a, float("nan")))
+        members = lambda a: schema.groups.get(a, (a,))  # noqa: E731  a group's error: its members' mean
+        scores["predictor_error"] = scores["attribute"].map(lambda a: sum(errors[m] for m in members(a)) / len(members(a)))
         write_parquet(scores, out_mds)
         write_parquet(curves, out_mdc)
         Path(out_metrics).write_text(json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")

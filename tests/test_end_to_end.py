@@ -34,19 +34,21 @@ def _parse(path):
 def test_every_declared_output_exists_and_parses(tiny_run):
     jobs = snakemake_jobs(tiny_run)
     outputs = [o for job in jobs for o in job["outputs"]]
-    assert {j["rule"] for j in jobs} >= {"train_predictor", "fit_method", "edit", "score", "plot_mdc", "plot_grid"}
+    assert {j["rule"] for j in jobs} >= {"train_predictor", "fit_method", "edit", "score", "plot"}
     for out in outputs:
         path = tiny_run / out
         for file in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
             _parse(file)
     grids = sorted(p.relative_to(tiny_run / "reports/shapes/grids") for p in tiny_run.rglob("grids/*/*.png"))
-    assert len(grids) == 3 * 3 and grids[0].as_posix() == "ganspace/pos_x.png"
+    assert len(grids) == 5 * 3 and grids[0].as_posix() == "ganspace/position.png"
 
 
 def test_scores_are_in_range_with_intervals(tiny_run):
     scores = pd.read_parquet(tiny_run / "reports/shapes/mds.parquet")
     assert set(scores["source"]) == {"pred", "oracle"}
-    assert set(scores["method"]) == {"interfacegan", "interfacegan_cond", "ganspace"}
+    params = yaml.safe_load((tiny_run / "params.yaml").read_text())
+    assert set(scores["method"]) == set(params["benchmark"]["methods"])
+    assert set(scores["attribute"]) == set(params["benchmark"]["attributes"])
     assert scores["mds"].between(0, 1).all()
     assert (scores["ci_low"] <= scores["ci_high"]).all()
     metrics = json.loads((tiny_run / "reports/shapes/metrics.json").read_text())

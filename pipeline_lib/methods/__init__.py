@@ -1,9 +1,13 @@
 """Registry: the name used in params.yaml -> the method class."""
 from .base import EditMethod, load_method as _load, save_method
 from .ganspace import GANSpace
+from .gradient import GradientSteps
 from .interfacegan import ConditionalInterFaceGAN, InterFaceGAN
+from .sgf import SGF
 
-METHODS: dict[str, type[EditMethod]] = {m.name: m for m in (InterFaceGAN, ConditionalInterFaceGAN, GANSpace)}
+METHODS: dict[str, type[EditMethod]] = {
+    m.name: m for m in (InterFaceGAN, ConditionalInterFaceGAN, GANSpace, SGF, GradientSteps)
+}
 
 
 def build_method(name: str, **hyper) -> EditMethod:

@@ -1,0 +1,244 @@
+"""Unsupervised direction discovery: Disentangled Manifolds and its linear special case.
+
+``DisentangledManifold`` (``manifold``; Lu, Lee, Tseng, Yang, arXiv 2011.11842, abstract only):
+a mapper ``M(z, e_k, eps) -> delta z`` from one-hot directions to latent changes that depend
+on the code, trained with a reconstructor ``R(G(z), G(z + M))`` that must recover ``k``
+(cross-entropy) and ``eps`` (L1, weight 0.25) plus a centroid loss on R's embedding of the
+pair. ``LinearDiscovery`` (``voynov_linear``; Voynov and Babenko, ICML 2020): ``M = eps A[k]``.
+The generator stays fixed; labels are unused. See ``manifold_nets.py`` for the networks.
+
+Choices the sources leave open *(ours)*: codes are drawn from the fitted latents; ``eps`` is
+uniform on ``[-eps_max, -eps_min] U [eps_min, eps_max]`` (Voynov's [-6, 6], |eps| >= 0.5, scaled
+to the shapes latent); the centroid terms are off by default for ``voynov_linear`` (Voynov
+has none) and on for ``manifold``; directions are named afterwards from the predictor:
+``effects_`` (K, n_attr) is the mean change of each attribute under ``+-eps_probe`` along each
+direction, and each attribute takes the direction of largest |effect| with its sign.
+``path_mode='oneshot'`` puts ``z + M(z, e_k, s)`` at strength ``s`` (a ray per code);
+``'steps'`` integrates ``z_{j+1} = z_j + M(z_j, e_k, s_{j+1} - s_j)`` (a curve).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..measure import measure
+from ..progress import progress
+from ..runtime import seeded
+from .base import EditMethod
+from .manifold_nets import CentroidLoss, DirectionMapper, LinearShifts, Reconstructor, Shifter, unit_rows
+
+PATH_MODES = ("oneshot", "steps")
+LINEAR_KINDS = ("orthonormal", "unit")
+TERMS = ("direction", "shift", "center", "ge2e", "total")
+
+
+def discovery_losses(reconstructor: Reconstructor, centroid: CentroidLoss, before: torch.Tensor,
+                     after: torch.Tensor, k: torch.Tensor, eps: torch.Tensor, hyper: dict) -> dict:
+    """Image pairs (n, 3, R, R), ``k`` (n,), ``eps`` (n,) -> each term of ``TERMS`` (scalars).
+
+    ``total = CE(k) + shift_weight |eps_hat - eps| + centroid_weight (center_weight center
+    + ge2e_weight ge2e)``; with ``centroid_weight = 0`` the centroid terms are reported but
+    not added, so they send no gradient.
+    """
+    logits, shift, embedding = reconstructor(before, after)
+    center, ge2e = centroid(embedding, k)
+    terms = {"direction": F.cross_entropy(logits, k), "shift": (shift - eps).abs().mean(),
+             "center": center, "ge2e": ge2e}
+    total = terms["direction"] + hyper["shift_weight"] * terms["shift"]
+    if hyper["centroid_weight"]:
+        total = total + hyper["centroid_weight"] * (hyper["center_weight"] * center + hyper["ge2e_weight"] * ge2e)
+    terms["total"] = total
+    return terms
+
+
+def draw_shifts(n: int, n_directions: int, eps_min: float, eps_max: float,
+                gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``k`` (n,) uniform over directions, ``eps`` (n,) uniform with ``eps_min <= |eps| <= eps_max``."""
+    k = torch.randint(n_directions, (n,), generator=gen)
+    size = eps_min + (eps_max - eps_min) * torch.rand(n, generator=gen)
+    sign = torch.randint(2, (n,), generator=gen) * 2 - 1
+    return k, sign * size
+
+
+def combined_unit(shifter: Shifter, z: torch.Tensor, coeffs: torch.Tensor) -> torch.Tensor:
+    """``z`` (n, d), ``coeffs`` (n, K) -> ``normalise(sum_k coeffs[:, k] unit(z, e_k))`` (n, d)."""
+    eye = torch.eye(coeffs.shape[1]).to(z)
+    active = coeffs.abs().sum(0).nonzero().flatten().tolist()
+    total = sum((coeffs[:, k:k + 1] * shifter.unit(z, eye[k].expand(len(z), -1)) for k in active),
+                torch.zeros_like(z))
+    return unit_rows(total)
+
+
+def trace(field, z: torch.Tensor, strengths: torch.Tensor, mode: str) -> torch.Tensor:
+    """Codes (n, S+1, d) along the unit ``field(z (n, d)) -> (n, d)`` at ``strengths`` (S+1,) from 0."""
+    if mode == "oneshot":
+        return z[:, None] + strengths[None, :, None] * field(z)[:, None]
+    codes = [z]
+    for step in strengths.diff():
+        codes.append(codes[-1] + step * field(codes[-1]))
+    return torch.stack(codes, 1)
+
+
+@torch.no_grad()
+def direction_effects(shifter: Shifter, eps_probe: float, probe: torch.Tensor, generator, predictor,
+                      batch_size: int = 1024) -> torch.Tensor:
+    """Mean attribute change of a ``+-eps_probe`` shift along each direction on (P, d) codes -> (K, n_attr).
+
+    The per-code analogue of ``ganspace.component_effects`` (the same numbers for a linear shifter).
+    """
+    n_dir, (p, d) = shifter.n_directions, probe.shape
+    eye = torch.eye(n_dir).to(probe)
+    units = torch.stack([shifter.unit(probe, eye[k].expand(p, -1)) for k in range(n_dir)])  # (K, P, d)
+    shifted = probe + eps_probe * torch.stack([units, -units], 1)  # (K, 2, P, d)
+    values, _ = measure(generator, predictor, shifted.reshape(-1, d), batch_size)
+    values = values.view(n_dir, 2, p, -1)
+    return (values[:, 0] - values[:, 1]).mean(1) / 2
+
+
+class _ShiftDiscovery(EditMethod):
+    """Shared training, naming and paths; subclasses choose the shifter in ``_make_shifter``."""
+
+    def __init__(self, *, n_directions, iterations, batch_size, lr, eps_max, eps_min, eps_probe, probe,
+                 path_mode, centroid_weight, center_weight, ge2e_weight, shift_weight, embed_dim, seed, **extra):
+        if path_mode not in PATH_MODES:
+            raise ValueError(f"{self.name}.path_mode must be one of {PATH_MODES}, got {path_mode!r}")
+        if not 0 <= eps_min < eps_max:
+            raise ValueError(f"{self.name} needs 0 <= eps_min < eps_max, got {eps_min}, {eps_max}")
+        if min(centroid_weight, center_weight, ge2e_weight, shift_weight) < 0:
+            raise ValueError(f"{self.name}: loss weights must be >= 0")
+        super().__init__(n_directions=n_directions, iterations=iterations, batch_size=batch_size, lr=lr,
+                         eps_max=eps_max, eps_min=eps_min, eps_probe=eps_probe, probe=probe, path_mode=path_mode,
+                         centroid_weight=centroid_weight, center_weight=center_weight, ge2e_weight=ge2e_weight,
+                         shift_weight=shift_weight, embed_dim=embed_dim, seed=seed, **extra)
+
+    def _make_shifter(self, latent_dim: int) -> Shifter:
+        raise NotImplementedError
+
+    def _build(self, latent_dim: int, resolution: int | None = None) -> nn.ModuleDict:
+        """Fresh networks initialised from ``seed`` without touching torch's global generator."""
+        h = self.hyper
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(h["seed"])
+            nets = nn.ModuleDict({"shifter": self._make_shifter(latent_dim)})
+            if resolution is not None:
+                nets["reconstructor"] = Reconstructor(h["n_directions"], resolution, h["embed_dim"])
+                nets["centroid"] = CentroidLoss(h["n_directions"], h["embed_dim"])
+        return nets
+
+    def _pairs(self, nets, latents, generator, gen, n):
+        """Draw ``n`` codes, directions and shifts -> images before (no grad), after, ``k``, ``eps``."""
+        h = self.hyper
+        idx = torch.randint(len(latents), (n,), generator=gen)
+        k, eps = draw_shifts(n, h["n_directions"], h["eps_min"], h["eps_max"], gen)
+        z, k, eps = latents[idx.to(latents.device)], k.to(latents.device), eps.to(latents)
+        with torch.no_grad():
+            before = generator(z)
+        after = generator(z + nets["shifter"](z, F.one_hot(k, h["n_directions"]).to(z), eps))
+        return before, after, k, eps
+
+    def _train(self, nets, latents, generator, gen) -> dict:
+        """Adam on shifter, reconstructor and centroids -> per-iteration history of each term."""
+        h = self.hyper
+        opt = torch.optim.Adam(nets.parameters(), lr=h["lr"])
+        history = []
+        for it in progress(range(h["iterations"]), f"fit {self.name}"):
+            pairs = self._pairs(nets, latents, generator, gen, h["batch_size"])
+            terms = discovery_losses(nets["reconstructor"], nets["centroid"], *pairs, h)
+            if not torch.isfinite(terms["total"]):
+                values = ", ".join(f"{n}={v.item():.3g}" for n, v in terms.items())
+                raise FloatingPointError(f"{self.name} training: non-finite loss at iteration {it} ({values}); "
+                                         f"lower lr (now {h['lr']}) or eps_max (now {h['eps_max']})")
+            opt.zero_grad()
+            terms["total"].backward()
+            opt.step()
+            history.append(torch.stack([terms[t].detach() for t in TERMS]))
+        history = torch.stack(history).cpu() if history else torch.empty(0, len(TERMS))
+        return {t: history[:, i] for i, t in enumerate(TERMS)}
+
+    @torch.no_grad()
+    def _accuracy(self, nets, latents, generator, gen) -> float:
+        """Direction accuracy of the reconstructor on ``probe`` freshly drawn pairs."""
+        before, after, k, _ = self._pairs(nets, latents, generator, gen, self.hyper["probe"])
+        return (nets["reconstructor"](before, after)[0].argmax(1) == k).float().mean().item()
+
+    def fit(self, latents, labels, generator, predictor):
+        """``latents`` (N, d) from the generator's prior; ``labels`` unused; ``predictor`` names directions."""
+        h = self.hyper
+        gen = seeded(h["seed"])
+        nets = self._build(latents.shape[1], generator.resolution).to(latents.device)
+        self.history_ = self._train(nets, latents, generator, gen)
+        self.accuracy_ = self._accuracy(nets, latents, generator, gen)
+        probe = latents[torch.randperm(len(latents), generator=gen)[: h["probe"]].to(latents.device)]
+        self.effects_ = direction_effects(nets["shifter"], h["eps_probe"], probe, generator, predictor).cpu()
+        self.assignment_ = self.effects_.abs().argmax(0)  # (n_attr,)
+        self.signs_ = torch.sign(self.effects_[self.assignment_, torch.arange(self.effects_.shape[1])])
+        self.shifter_ = nets["shifter"].cpu().requires_grad_(False)
+        return self
+
+    def coefficients(self, task) -> torch.Tensor:
+        """(n, K) signed weight of each direction: member j adds ``(target - start)_j * sign_j`` to its direction."""
+        cols = list(task.columns)
+        signed = (task.target - task.start).cpu() * self.signs_[cols]  # (n, k)
+        return signed @ F.one_hot(self.assignment_[cols], self.hyper["n_directions"]).to(signed)
+
+    @torch.no_grad()
+    def path(self, z, task, strengths, generator=None, predictor=None):
+        coeffs = self.coefficients(task).to(z)
+        shifter = self.shifter_.to(z.device)
+        return trace(lambda x: combined_unit(shifter, x, coeffs), z, strengths.to(z), self.hyper["path_mode"])
+
+    def state(self) -> dict:
+        return {"shifter": {k: v.cpu() for k, v in self.shifter_.state_dict().items()},
+                "latent_dim": self.shifter_.latent_dim, "history": self.history_, "accuracy": self.accuracy_,
+                "effects": self.effects_, "assignment": self.assignment_, "signs": self.signs_}
+
+    def load_state(self, state):
+        self.shifter_ = self._build(state["latent_dim"])["shifter"].requires_grad_(False)
+        self.shifter_.load_state_dict(state["shifter"])
+        self.history_, self.accuracy_ = state["history"], state["accuracy"]
+        self.effects_, self.assignment_, self.signs_ = state["effects"], state["assignment"], state["signs"]
+        return self
+
+    def summary(self):
+        tail = {t: v[-50:].mean().item() for t, v in self.history_.items()}
+        return {"direction_effects": self.effects_.tolist(), "assigned_direction": self.assignment_.tolist(),
+                "assigned_sign": self.signs_.tolist(), "reconstructor_accuracy": self.accuracy_,
+                "final_losses": tail}
+
+
+class DisentangledManifold(_ShiftDiscovery):
+    name = "manifold"
+
+    def __init__(self, n_directions: int = 8, width: int = 64, iterations: int = 1500, batch_size: int = 32,
+                 lr: float = 1e-3, eps_max: float = 3.0, eps_min: float = 0.25, eps_probe: float = 1.0,
+                 probe: int = 256, path_mode: str = "oneshot", centroid_weight: float = 1.0,
+                 center_weight: float = 1.0, ge2e_weight: float = 1.0, shift_weight: float = 0.25,
+                 embed_dim: int = 64, seed: int = 0):
+        super().__init__(n_directions=n_directions, width=width, iterations=iterations, batch_size=batch_size,
+                         lr=lr, eps_max=eps_max, eps_min=eps_min, eps_probe=eps_probe, probe=probe,
+                         path_mode=path_mode, centroid_weight=centroid_weight, center_weight=center_weight,
+                         ge2e_weight=ge2e_weight, shift_weight=shift_weight, embed_dim=embed_dim, seed=seed)
+
+    def _make_shifter(self, latent_dim):
+        return DirectionMapper(latent_dim, self.hyper["n_directions"], self.hyper["width"])
+
+
+class LinearDiscovery(_ShiftDiscovery):
+    name = "voynov_linear"
+
+    def __init__(self, n_directions: int = 8, linear_kind: str = "orthonormal", iterations: int = 1500,
+                 batch_size: int = 32, lr: float = 1e-3, eps_max: float = 3.0, eps_min: float = 0.25,
+                 eps_probe: float = 1.0, probe: int = 256, path_mode: str = "oneshot",
+                 centroid_weight: float = 0.0, center_weight: float = 1.0, ge2e_weight: float = 1.0,
+                 shift_weight: float = 0.25, embed_dim: int = 64, seed: int = 0):
+        if linear_kind not in LINEAR_KINDS:
+            raise ValueError(f"voynov_linear.linear_kind must be one of {LINEAR_KINDS}, got {linear_kind!r}")
+        super().__init__(n_directions=n_directions, linear_kind=linear_kind, iterations=iterations,
+                         batch_size=batch_size, lr=lr, eps_max=eps_max, eps_min=eps_min, eps_probe=eps_probe,
+                         probe=probe, path_mode=path_mode, centroid_weight=centroid_weight,
+                         center_weight=center_weight, ge2e_weight=ge2e_weight, shift_weight=shift_weight,
+                         embed_dim=embed_dim, seed=seed)
+
+    def _make_shifter(self, latent_dim):
+        return LinearShifts(latent_dim, self.hyper["n_directions"], self.hyper["linear_kind"])

@@ -1,0 +1,136 @@
+"""Networks of the unsupervised direction-discovery methods in ``manifold.py``.
+
+Shifters map a code, a one-hot direction and a shift to a latent change ``delta z``:
+``LinearShifts`` (Voynov and Babenko, ICML 2020) and ``DirectionMapper`` (Lu et al.,
+arXiv 2011.11842). ``Reconstructor`` reads the pair ``(G(z), G(z + delta z))`` back into the
+direction and the shift; ``CentroidLoss`` holds one learned centroid per direction.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def unit_rows(x: torch.Tensor) -> torch.Tensor:
+    """(n, d) -> rows scaled to unit norm (zero rows stay zero)."""
+    return x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+class Shifter(nn.Module):
+    """``forward(z (n, d), onehot (n, K), eps (n,)) -> delta z = eps * unit(z, onehot)`` (n, d).
+
+    Every shifter is ``eps`` times a unit vector field, so ``|delta z| = |eps|`` in latent units
+    and a shift of ``-eps`` undoes the direction of ``+eps`` *(ours)*. Subclasses set
+    ``latent_dim`` (d) and ``n_directions`` (K).
+    """
+
+    def unit(self, z: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, z: torch.Tensor, onehot: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        return eps[:, None] * self.unit(z, onehot)
+
+
+class LinearShifts(Shifter):
+    """A direction matrix ``A`` (K, d), the same for every code.
+
+    ``kind='orthonormal'``: ``A`` is the first K rows of ``exp(S - S^T)`` for a free (d, d) ``S``;
+    ``kind='unit'``: free rows, normalised. Both start from a standard normal draw, as
+    Voynov and Babenko's random initialisation.
+    """
+
+    def __init__(self, latent_dim: int, n_directions: int, kind: str):
+        super().__init__()
+        if kind == "orthonormal" and n_directions > latent_dim:
+            raise ValueError(f"orthonormal directions need n_directions <= latent_dim, got {n_directions} > {latent_dim}")
+        self.kind, self.latent_dim, self.n_directions = kind, latent_dim, n_directions
+        shape = (latent_dim, latent_dim) if kind == "orthonormal" else (n_directions, latent_dim)
+        self.param = nn.Parameter(torch.randn(shape))
+
+    def directions(self) -> torch.Tensor:
+        """(K, d) unit rows (orthonormal for ``kind='orthonormal'``)."""
+        if self.kind == "orthonormal":
+            return torch.linalg.matrix_exp(self.param - self.param.T)[: self.n_directions]
+        return unit_rows(self.param)
+
+    def unit(self, z, onehot):
+        return onehot @ self.directions()
+
+
+class DirectionMapper(Shifter):
+    """``unit(z, e_k) = normalise(B e_k + MLP([z, e_k]))``: a direction field that depends on the code.
+
+    ``B`` (K, d) is a per-direction base drawn standard normal; the MLP (``width`` hidden units,
+    two SiLU layers) starts small next to it, so training starts near a random linear
+    model and learns how each direction bends with ``z`` *(ours)*.
+    """
+
+    def __init__(self, latent_dim: int, n_directions: int, width: int):
+        super().__init__()
+        self.latent_dim, self.n_directions = latent_dim, n_directions
+        self.base = nn.Parameter(torch.randn(n_directions, latent_dim))
+        self.mlp = nn.Sequential(
+            nn.Linear(latent_dim + n_directions, width), nn.SiLU(),
+            nn.Linear(width, width), nn.SiLU(),
+            nn.Linear(width, latent_dim),
+        )
+
+    def unit(self, z, onehot):
+        return unit_rows(onehot @ self.base + self.mlp(torch.cat([z, onehot], 1)))
+
+
+class Reconstructor(nn.Module):
+    """LeNet-5 on the two images stacked on channels, (n, 6, 32, 32).
+
+    Voynov and Babenko's LeNet shift predictor (width 2: 6, 16, 120 channels) without its
+    batch norm, so a pair's output never depends on the rest of the batch *(ours)*. Returns
+    direction logits (n, K), the shift (n,) and an ``embed_dim`` embedding (n, E) for the
+    centroid loss, a linear projection of the 120 features the heads read *(ours)*. Larger
+    images are average-pooled after the last convolution.
+    """
+
+    def __init__(self, n_directions: int, resolution: int, embed_dim: int, width: int = 2):
+        super().__init__()
+        if resolution < 32:
+            raise ValueError(f"the reconstructor needs images of at least 32x32, got {resolution}")
+        c1, c2, c3 = 3 * width, 8 * width, 60 * width
+        self.features = nn.Sequential(
+            nn.Conv2d(6, c1, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c2, c3, 5), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        )
+        self.logits = nn.Linear(c3, n_directions)
+        self.shift = nn.Linear(c3, 1)
+        self.embed = nn.Linear(c3, embed_dim)
+
+    def forward(self, before: torch.Tensor, after: torch.Tensor):
+        """Images (n, 3, R, R) twice -> logits (n, K), shift (n,), embedding (n, E)."""
+        h = self.features(torch.cat([before, after], 1))
+        return self.logits(h), self.shift(h).squeeze(1), self.embed(h)
+
+
+class CentroidLoss(nn.Module):
+    """Center loss and a GE2E softmax term on the embeddings, one learned centroid per direction.
+
+    Embeddings and centroids are compared on the unit sphere, so the center term cannot be
+    won by shrinking every embedding *(ours)*. Center: ``|e_i - c_{k_i}|^2 / 2`` (Wen et al.).
+    GE2E (Wang et al.): logits ``w cos(e_i, c_j)``, cross-entropy toward ``k_i``, ``w = exp(log_w)``
+    learned from 10. GE2E's bias ``b`` is left out: one shift of every logit cancels in
+    the softmax. Centroids are learned by gradient, not by running means *(ours)*.
+    """
+
+    def __init__(self, n_directions: int, embed_dim: int):
+        super().__init__()
+        self.centroids = nn.Parameter(torch.randn(n_directions, embed_dim))
+        self.log_w = nn.Parameter(torch.tensor(math.log(10.0)))
+
+    def forward(self, embedding: torch.Tensor, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``embedding`` (n, E), ``k`` (n,) -> (center, ge2e) scalar losses."""
+        e, c = unit_rows(embedding), unit_rows(self.centroids)
+        onehot = F.one_hot(k, len(c)).to(e)
+        center = 0.5 * (e - onehot @ c).square().sum(1).mean()
+        ge2e = F.cross_entropy(self.log_w.exp() * e @ c.T, k)
+        return center, ge2e

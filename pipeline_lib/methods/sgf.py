@@ -1,0 +1,195 @@
+"""SGF: Surrogate Gradient Field (Li, Jin, Zhu, CVPR 2021).
+
+An auxiliary mapping ``F(z, c) -> z`` is trained so that ``F(z, C(G(z))) = z``. Along a path
+on which the attributes move at a constant rate, differentiating ``z(t) = F(z(t), c(t))`` gives
+
+    dz/dt = (I - J_z)^{-1} J_c dc/dt,     J_z = dF/dz,  J_c = dF/dc  at (z(t), c(t)),
+
+integrated by explicit Euler steps, the inverse by a K-term Neumann series. ``J_c dc`` and
+``J_z u`` are exact Jacobian-vector products from forward-mode autodiff (``torch.func.jvp``),
+batched over codes: no Jacobian is ever formed.
+
+Choices of ours: the planned attributes ``c*(t) = c0 + t (c1 - c0)`` (c1: c0 with the task's
+entries set to their targets) include the attributes to keep. In closed loop each step asks
+for ``dc = c*(t + dt) - C(G(z))``, so drift of any attribute is steered back; in open loop
+``dc = c*(t + dt) - c*(t)`` at ``c = c*(t)``. Strengths map to time linearly,
+``t = t_max * s / s_max``; ``t_max > 1`` lets the path run past the target.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.func import jvp
+from torch.nn.utils.parametrizations import spectral_norm
+
+from ..progress import progress
+from ..runtime import seeded
+from .base import EditMethod
+
+
+class ModulatedLayer(nn.Module):
+    """Spectral-normalised linear -> layer norm -> AdaIN-like modulation by ``c`` -> LeakyReLU."""
+
+    def __init__(self, d_in: int, d_out: int, c_dim: int):
+        super().__init__()
+        self.linear = spectral_norm(nn.Linear(d_in, d_out))
+        self.norm = nn.LayerNorm(d_out, elementwise_affine=False)
+        self.affine = nn.Linear(c_dim, 2 * d_out)
+
+    def forward(self, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """(n, d_in), (n, c_dim) -> (n, d_out)."""
+        scale, shift = self.affine(c).chunk(2, dim=-1)
+        return nn.functional.leaky_relu((1 + scale) * self.norm(self.linear(h)) + shift, 0.2)
+
+
+class AuxiliaryMapping(nn.Module):
+    """``F(z, c)``: (n, d), (n, c_dim) -> (n, d); ``c`` modulates every hidden layer."""
+
+    def __init__(self, latent_dim: int, c_dim: int, width: int, depth: int):
+        super().__init__()
+        dims = [latent_dim] + [width] * depth
+        self.layers = nn.ModuleList(ModulatedLayer(a, b, c_dim) for a, b in zip(dims[:-1], dims[1:]))
+        self.out = spectral_norm(nn.Linear(width, latent_dim))
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        h = z
+        for layer in self.layers:
+            h = layer(h, c)
+        return self.out(h)
+
+
+def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *, epochs: int, batch_size: int,
+                  lr: float, val_fraction: float, patience: int, seed: int) -> dict[str, list[float]]:
+    """MSE ``F(z, c) = z`` on (N, d) codes and (N, c_dim) attributes, early stopping on validation.
+
+    Restores the weights of the best validation epoch; returns the per-epoch losses.
+    """
+    gen = seeded(seed)
+    order = torch.randperm(len(z), generator=gen)
+    n_val = max(int(len(z) * val_fraction), 1)
+    val, train = order[:n_val], order[n_val:]
+    opt = torch.optim.Adam(mapping.parameters(), lr=lr, betas=(0.5, 0.99))
+    history: dict[str, list[float]] = {"train": [], "val": []}
+    best, best_state, waited = float("inf"), None, 0
+    for _ in progress(range(epochs), "train SGF mapping"):
+        mapping.train()
+        perm = train[torch.randperm(len(train), generator=gen)]
+        losses = []
+        for idx in perm.split(batch_size):
+            loss = (mapping(z[idx], c[idx]) - z[idx]).square().mean()
+            if not torch.isfinite(loss):
+                raise FloatingPointError("SGF mapping training produced a non-finite loss; lower methods.sgf.lr")
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        mapping.eval()
+        with torch.no_grad():
+            val_loss = (mapping(z[val], c[val]) - z[val]).square().mean().item()
+        history["train"].append(sum(losses) / len(losses))
+        history["val"].append(val_loss)
+        if val_loss < best - 1e-6:
+            best, waited = val_loss, 0
+            best_state = {k: v.clone() for k, v in mapping.state_dict().items()}
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    mapping.load_state_dict(best_state)
+    mapping.eval()
+    return history
+
+
+def neumann_step(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, dc: torch.Tensor,
+                 terms: int) -> torch.Tensor:
+    """``(I - J_z)^{-1} J_c dc`` ~ ``sum_{k=0..K} J_z^k J_c dc``; all (n, .) batched, returns (n, d)."""
+    _, v = jvp(lambda c_: mapping(z, c_), (c,), (dc,))
+    u = v
+    for _ in range(terms):
+        _, u = jvp(lambda z_: mapping(z_, c), (z,), (u,))
+        v = v + u
+    return v
+
+
+def jacobian_norms(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor,
+                   iterations: int = 20) -> tuple[torch.Tensor, float]:
+    """Per attribute, mean |dF/dc_a| over codes (c_dim,); and the largest |J_z u| / |u| by power iteration."""
+    with torch.no_grad():
+        per_attribute = torch.stack([
+            jvp(lambda c_: mapping(z, c_), (c,), (torch.zeros_like(c).index_fill_(1, torch.tensor([a]), 1.0),))[1]
+            .norm(dim=1).mean() for a in range(c.shape[1])])
+        u = torch.randn(z.shape, generator=seeded(0)).to(z)
+        gain = torch.zeros(())
+        for _ in range(iterations):
+            u = u / u.norm(dim=1, keepdim=True)
+            _, u = jvp(lambda z_: mapping(z_, c), (z,), (u,))
+            gain = u.norm(dim=1).max()
+    return per_attribute, float(gain)
+
+
+class SGF(EditMethod):
+    name = "sgf"
+
+    def __init__(self, width: int = 256, depth: int = 4, epochs: int = 200, batch_size: int = 128,
+                 lr: float = 1e-3, val_fraction: float = 0.1, patience: int = 15, neumann_terms: int = 3,
+                 t_max: float = 1.5, closed_loop: bool = True, min_sensitivity: float = 1e-3, seed: int = 0):
+        super().__init__(width=width, depth=depth, epochs=epochs, batch_size=batch_size, lr=lr,
+                         val_fraction=val_fraction, patience=patience, neumann_terms=neumann_terms,
+                         t_max=t_max, closed_loop=closed_loop, min_sensitivity=min_sensitivity, seed=seed)
+
+    def _mapping(self, latent_dim: int, c_dim: int) -> AuxiliaryMapping:
+        return AuxiliaryMapping(latent_dim, c_dim, self.hyper["width"], self.hyper["depth"])
+
+    def fit(self, latents, labels, generator=None, predictor=None):
+        h = self.hyper
+        torch.manual_seed(h["seed"])
+        self.mapping_ = self._mapping(latents.shape[1], labels.shape[1]).to(latents.device)
+        self.history_ = train_mapping(self.mapping_, latents, labels, epochs=h["epochs"], batch_size=h["batch_size"],
+                                      lr=h["lr"], val_fraction=h["val_fraction"], patience=h["patience"],
+                                      seed=h["seed"])
+        probe = slice(0, min(len(latents), 512))
+        sensitivity, self.jz_gain_ = jacobian_norms(self.mapping_, latents[probe], labels[probe])
+        self.sensitivity_ = sensitivity.cpu()
+        if (self.sensitivity_ < h["min_sensitivity"]).any():
+            weak = self.sensitivity_.tolist()
+            raise RuntimeError(f"SGF's F ignores the attributes (Assumption 1 fails): mean |dF/dc| per attribute "
+                               f"{weak} below methods.sgf.min_sensitivity={h['min_sensitivity']}")
+        return self
+
+    def path(self, z, task, strengths, generator, predictor):
+        h = self.hyper
+        mapping = self.mapping_.to(z.device)
+        times = h["t_max"] * strengths.to(z) / strengths[-1].clamp_min(1e-12)
+        with torch.no_grad():
+            c0 = predictor(generator(z))
+        c1 = c0.clone()
+        c1[:, list(task.columns)] = task.target.to(c0)
+        planned = lambda t: c0 + t * (c1 - c0)  # noqa: E731  (n, c_dim) attributes planned at time t
+        codes, current = [z], z
+        for t_prev, t_next in zip(times[:-1], times[1:]):
+            if h["closed_loop"]:
+                with torch.no_grad():
+                    c = predictor(generator(current))
+            else:
+                c = planned(t_prev)
+            dc = planned(t_next) - c
+            with torch.no_grad():
+                current = current + neumann_step(mapping, current, c, dc, h["neumann_terms"])
+            codes.append(current)
+        return torch.stack(codes, dim=1)
+
+    def state(self):
+        return {"mapping": self.mapping_.state_dict(), "latent_dim": self.mapping_.out.out_features,
+                "c_dim": self.mapping_.layers[0].affine.in_features, "history": self.history_,
+                "sensitivity": self.sensitivity_, "jz_gain": self.jz_gain_}
+
+    def load_state(self, state):
+        self.mapping_ = self._mapping(state["latent_dim"], state["c_dim"])
+        self.mapping_.load_state_dict(state["mapping"])
+        self.mapping_.eval().requires_grad_(False)
+        self.history_, self.sensitivity_, self.jz_gain_ = state["history"], state["sensitivity"], state["jz_gain"]
+        return self
+
+    def summary(self):
+        return {"loss_history": self.history_, "dF_dc_norm_per_attribute": self.sensitivity_.tolist(),
+                "max_Jz_gain": self.jz_gain_}

@@ -1,0 +1,173 @@
+import pytest
+import torch
+
+from pipeline_lib.generators import build_generator
+from pipeline_lib.methods import build_method, load_method, save_method
+from pipeline_lib.methods.ganspace import component_effects
+from pipeline_lib.methods.manifold import combined_unit, direction_effects, discovery_losses
+from pipeline_lib.methods.manifold_nets import CentroidLoss, LinearShifts, Reconstructor
+from pipeline_lib.predictor import AttributePredictor
+from pipeline_lib.tasks import Task
+
+FAST = dict(n_directions=4, iterations=3, batch_size=8, probe=16)
+WEIGHTS = dict(shift_weight=0.25, centroid_weight=0.0, center_weight=1.0, ge2e_weight=1.0)
+
+
+@pytest.fixture(scope="module")
+def gen():
+    return build_generator("shapes", latent_dim=12, seed=0)
+
+
+@pytest.fixture(scope="module")
+def pred(gen):
+    torch.manual_seed(0)
+    return AttributePredictor(gen.schema, 32, width=4).eval()
+
+
+@pytest.fixture(scope="module")
+def fitted(gen, pred):
+    """Both methods, fitted for a few iterations on 64 shapes codes."""
+    z = gen.sample(64, 1)
+    return {name: build_method(name, **FAST, seed=3).fit(z, None, gen, pred)
+            for name in ("manifold", "voynov_linear")}
+
+
+def _task(one_attribute: bool) -> Task:
+    if one_attribute:
+        return Task("size", "continuous", ("size",), (1,), torch.tensor([[0.2], [0.9]]), torch.tensor([[0.5], [0.6]]))
+    start, target = torch.tensor([[0.2, 0.5], [0.7, 0.3]]), torch.tensor([[0.6, 0.2], [0.3, 0.3]])
+    return Task("position", "vector", ("pos_x", "pos_y"), (2, 3), start, target)
+
+
+@pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
+@pytest.mark.parametrize("one_attribute", [True, False])
+def test_path_shape_starts_at_z_and_moves_by_the_strength(fitted, name, one_attribute):
+    z = torch.randn(2, 12, generator=torch.Generator().manual_seed(0))
+    strengths = torch.linspace(0, 2, 5)
+    codes = fitted[name].path(z, _task(one_attribute), strengths)
+    assert codes.shape == (2, 5, 12)
+    assert torch.equal(codes[:, 0], z)
+    assert torch.allclose((codes - z[:, None]).norm(dim=2), strengths.expand(2, -1), atol=1e-5)
+
+
+def test_steps_and_oneshot_agree_for_the_linear_method(fitted):
+    method = fitted["voynov_linear"]
+    z = torch.randn(2, 12, generator=torch.Generator().manual_seed(1))
+    strengths = torch.linspace(0, 3, 7)
+    oneshot = method.path(z, _task(False), strengths)
+    method.hyper["path_mode"] = "steps"
+    try:
+        steps = method.path(z, _task(False), strengths)
+    finally:
+        method.hyper["path_mode"] = "oneshot"
+    assert torch.allclose(oneshot, steps, atol=1e-5)
+
+
+def test_mapper_steps_follow_a_curved_field(fitted):
+    method = fitted["manifold"]
+    method.shifter_.base.data *= 0.05  # let the code-dependent part dominate
+    z = torch.randn(2, 12, generator=torch.Generator().manual_seed(2))
+    method.hyper["path_mode"] = "steps"
+    try:
+        steps = method.path(z, _task(True), torch.linspace(0, 4, 9))
+    finally:
+        method.hyper["path_mode"] = "oneshot"
+        method.shifter_.base.data /= 0.05
+    hops = steps.diff(dim=1)
+    assert torch.allclose(hops.norm(dim=2), torch.full((2, 8), 0.5), atol=1e-5)
+    assert not torch.allclose(hops[:, 0], hops[:, -1], atol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["orthonormal", "unit"])
+def test_linear_directions_are_unit_and_orthonormal_when_asked(kind):
+    torch.manual_seed(0)
+    a = LinearShifts(10, 6, kind).directions().detach()
+    assert torch.allclose(a.norm(dim=1), torch.ones(6), atol=1e-5)
+    if kind == "orthonormal":
+        assert torch.allclose(a @ a.T, torch.eye(6), atol=1e-5)
+
+
+def test_centroid_loss_prefers_embeddings_clustered_by_direction():
+    torch.manual_seed(0)
+    loss = CentroidLoss(5, 16)
+    k = torch.arange(5).repeat(8)
+    clustered = loss.centroids.detach()[k] * 3 + 0.1 * torch.randn(40, 16)
+    shuffled_k = k[torch.randperm(40, generator=torch.Generator().manual_seed(1))]
+    center, ge2e = loss(clustered, k)
+    center_s, ge2e_s = loss(clustered, shuffled_k)
+    assert center < 0.1 < center_s and ge2e < 0.1 < ge2e_s
+
+
+def test_zero_centroid_weight_sends_no_gradient_through_the_centroid_terms():
+    torch.manual_seed(0)
+    recon, centroid = Reconstructor(4, 32, 8), CentroidLoss(4, 8)
+    before, after = torch.rand(6, 3, 32, 32), torch.rand(6, 3, 32, 32)
+    k, eps = torch.tensor([0, 1, 2, 3, 0, 1]), torch.linspace(-2, 2, 6)
+    terms = discovery_losses(recon, centroid, before, after, k, eps, WEIGHTS)
+    assert terms["center"] > 0 and terms["ge2e"] > 0
+    assert torch.equal(terms["total"], terms["direction"] + 0.25 * terms["shift"])
+    terms["total"].backward()
+    assert centroid.centroids.grad is None and centroid.log_w.grad is None
+    on = discovery_losses(recon, centroid, before, after, k, eps, {**WEIGHTS, "centroid_weight": 2.0})
+    assert torch.allclose(on["total"], terms["total"] + 2.0 * (on["center"] + on["ge2e"]))
+
+
+def test_linear_effects_match_ganspace_component_effects(gen, pred):
+    torch.manual_seed(0)
+    shifter = LinearShifts(12, 4, "orthonormal")
+    probe = gen.sample(16, 2)
+    ours = direction_effects(shifter, 0.7, probe, gen, pred)
+    theirs = component_effects(shifter.directions().detach(), torch.full((4,), 0.7), probe, gen, pred)
+    assert ours.shape == (4, 6)
+    assert torch.allclose(ours, theirs, atol=1e-6)
+
+
+def test_group_direction_weights_members_by_how_far_they_go(fitted):
+    method = fitted["voynov_linear"]
+    coeffs = method.coefficients(_task(False))  # (2, K)
+    a = method.shifter_.directions()
+    unit = combined_unit(method.shifter_, torch.zeros(2, 12), coeffs)
+    expected = coeffs @ a
+    assert torch.allclose(unit, expected / expected.norm(dim=1, keepdim=True), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
+def test_state_round_trips_and_summary_is_plain(fitted, name, tmp_path):
+    method = fitted[name]
+    save_method(method, tmp_path / "m.pt")
+    again = load_method(tmp_path / "m.pt")
+    assert type(again) is type(method)
+    z = torch.randn(2, 12, generator=torch.Generator().manual_seed(3))
+    strengths = torch.linspace(0, 2, 4)
+    assert torch.equal(again.path(z, _task(False), strengths), method.path(z, _task(False), strengths))
+    assert again.summary() == method.summary()
+    summary = method.summary()
+    assert len(summary["direction_effects"]) == 4 and len(summary["assigned_direction"]) == 6
+    assert set(summary["final_losses"]) == {"direction", "shift", "center", "ge2e", "total"}
+
+
+def test_fit_is_deterministic_from_the_seed(gen, pred, fitted):
+    again = build_method("manifold", **FAST, seed=3).fit(gen.sample(64, 1), None, gen, pred)
+    assert torch.equal(again.history_["total"], fitted["manifold"].history_["total"])
+
+
+def test_short_training_beats_chance(gen, pred):
+    torch.manual_seed(0)
+    method = build_method("voynov_linear", n_directions=4, iterations=150, batch_size=32, lr=3e-3,
+                          probe=256, seed=0).fit(gen.sample(512, 4), None, gen, pred)
+    assert method.accuracy_ > 0.5, method.accuracy_  # chance: 0.25
+
+
+@pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
+def test_non_finite_loss_raises(gen, pred, name):
+    with pytest.raises(FloatingPointError, match="non-finite loss"):
+        build_method(name, **{**FAST, "iterations": 20}, lr=1e30).fit(gen.sample(64, 1), None, gen, pred)
+
+
+def test_bad_hyper_parameters_are_refused():
+    with pytest.raises(ValueError, match="path_mode"):
+        build_method("manifold", path_mode="curvy")
+    with pytest.raises(ValueError, match="linear_kind"):
+        build_method("voynov_linear", linear_kind="diagonal")
+    with pytest.raises(ValueError, match="eps_min"):
+        build_method("manifold", eps_min=3.0, eps_max=1.0)

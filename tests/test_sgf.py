@@ -1,0 +1,100 @@
+import pytest
+import torch
+from torch.autograd.functional import jacobian
+
+from pipeline_lib.methods import build_method
+from pipeline_lib.metric import success
+from pipeline_lib.methods.sgf import AuxiliaryMapping, jacobian_norms, neumann_step
+from pipeline_lib.tasks import Task
+
+from toys import IdentityGenerator, LinearPredictor
+
+
+def _mapping(d=5, c_dim=3, seed=0):
+    torch.manual_seed(seed)
+    return AuxiliaryMapping(d, c_dim, width=16, depth=2).eval().requires_grad_(False)
+
+
+def _explicit(mapping, z, c, dc, terms):
+    """sum_{k=0..K} J_z^k J_c dc with Jacobians formed explicitly, one code at a time."""
+    rows = []
+    for zi, ci, dci in zip(z, c, dc):
+        jz = jacobian(lambda z_: mapping(z_[None], ci[None])[0], zi)
+        jc = jacobian(lambda c_: mapping(zi[None], c_[None])[0], ci)
+        v = u = jc @ dci
+        for _ in range(terms):
+            u = jz @ u
+            v = v + u
+        rows.append(v)
+    return torch.stack(rows)
+
+
+@pytest.mark.parametrize("terms", [0, 1, 3])
+def test_neumann_step_matches_the_explicit_jacobian_series(terms):
+    mapping = _mapping()
+    g = torch.Generator().manual_seed(1)
+    z, c, dc = torch.randn(4, 5, generator=g), torch.rand(4, 3, generator=g), 0.1 * torch.randn(4, 3, generator=g)
+    fast = neumann_step(mapping, z, c, dc, terms)
+    assert torch.allclose(fast, _explicit(mapping, z, c, dc, terms), atol=1e-5)
+
+
+def test_neumann_series_converges_to_the_inverse_when_contractive():
+    mapping = _mapping()
+    mapping.out.parametrizations.weight.original.data *= 0.2  # spectral norm keeps it; scale after it
+    scaled = lambda z, c: 0.3 * mapping(z, c)  # noqa: E731  a contraction in z
+    g = torch.Generator().manual_seed(2)
+    z, c, dc = torch.randn(1, 5, generator=g), torch.rand(1, 3, generator=g), torch.randn(1, 3, generator=g)
+    jz = jacobian(lambda z_: scaled(z_, c), z)[0, :, 0]
+    jc = jacobian(lambda c_: scaled(z, c_), c)[0, :, 0]
+    exact = torch.linalg.solve(torch.eye(5) - jz, jc @ dc[0])
+    approx = neumann_step(scaled, z, c, dc, terms=40)[0]
+    assert torch.allclose(approx, exact, atol=1e-5)
+
+
+def test_assumption_one_is_checked():
+    mapping = _mapping()
+    z, c = torch.randn(8, 5), torch.rand(8, 3)
+    sensitivity, _ = jacobian_norms(mapping, z, c)
+    assert (sensitivity > 0).all()
+    for layer in mapping.layers:
+        layer.affine.weight.data.zero_()
+    sensitivity, gain = jacobian_norms(mapping, z, c)
+    assert torch.equal(sensitivity, torch.zeros(3)) and gain > 0
+
+
+def _toy_fit(method_name, **hyper):
+    d, k = 6, 2
+    gen, pred = IdentityGenerator(), LinearPredictor(d, k)
+    z = torch.randn(1500, d, generator=torch.Generator().manual_seed(3))
+    method = build_method(method_name, **hyper).fit(z, pred(z), gen, pred)
+    return method, gen, pred
+
+
+def _moves_toward_target(method, gen, pred):
+    z = torch.randn(32, 6, generator=torch.Generator().manual_seed(4))
+    start = pred(z)[:, :1]
+    target = torch.where(start < 0.5, start + 0.3, start - 0.3)
+    task = Task("a0", "continuous", ("a0",), (0,), start, target)
+    codes = method.path(z, task, torch.linspace(0, 3, 7), gen, pred)
+    assert codes.shape == (32, 7, 6) and torch.equal(codes[:, 0], z)
+    values = pred(codes.reshape(-1, 6)).view(32, 7, 2)
+    hit = success("continuous", values[..., :1].numpy(), target.numpy(), task.direction.numpy(), tol=0.1)
+    drift = (values[:, :, 1] - values[:, :1, 1]).abs()
+    return hit.any(1).mean(), drift[:, -1].mean()
+
+
+def test_sgf_edits_move_the_target_and_keep_the_other_attribute():
+    method, gen, pred = _toy_fit("sgf", width=64, depth=2, epochs=40, patience=5, lr=2e-3, seed=0)
+    reached, drift = _moves_toward_target(method, gen, pred)
+    assert reached > 0.8 and drift < 0.1, (reached, drift)
+
+
+def test_sgf_fails_clearly_when_f_ignores_c():
+    with pytest.raises(RuntimeError, match="Assumption 1"):
+        _toy_fit("sgf", width=16, depth=1, epochs=1, min_sensitivity=1e9)
+
+
+def test_gradient_baseline_moves_the_target():
+    method, gen, pred = _toy_fit("gradient")
+    reached, _ = _moves_toward_target(method, gen, pred)
+    assert reached > 0.9
