@@ -6,14 +6,23 @@ dvc.yaml is generated from this file (`latentbench dvc-sync`, see pipeline_lib/d
 a test fails if they drift.
 """
 
+import json
+
 from pipeline_lib.dag import stage_cfg
-from pipeline_lib.params import benchmark_targets, validate_params
+from pipeline_lib.params import (
+    benchmark_targets,
+    curvature_datasets,
+    validate_params,
+    with_sweep_datasets,
+)
 
 
 configfile: "params.yaml"
 
 
 validate_params(config)
+SWEEP = curvature_datasets(config)
+config = with_sweep_datasets(config)
 
 DATASETS = config["benchmark"]["datasets"]
 ENV = "envs/latentbench.yaml"
@@ -213,3 +222,29 @@ rule plot:
         "python -m stages.plot --cfg '{params.cfg}' --mdc {input.mdc} --mds {input.mds}"
         " --generator {input.generator} --out-figure {output.figure} --out-table {output.table}"
         " --grid-dir {output.grids} --log {log} {input.edits}"
+
+
+rule sweep:
+    input:
+        "reports/sweeps/curvature.png",
+
+
+rule sweep_curvature:
+    input:
+        expand("reports/{dataset}/mds.parquet", dataset=SWEEP),
+    output:
+        table="reports/sweeps/curvature.parquet",
+        figure=report(
+            "reports/sweeps/curvature.png",
+            caption="reports/captions/sweep.rst",
+            category="Curvature sweep",
+        ),
+    params:
+        cfg=lambda wc: json.dumps({"knob": "curvature", "values": list(SWEEP.values())}),
+    log:
+        "logs/sweeps/curvature.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.sweep --cfg '{params.cfg}' --out-table {output.table}"
+        " --out-figure {output.figure} --log {log} {input}"

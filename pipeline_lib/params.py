@@ -1,6 +1,7 @@
 """Reading and validating params.yaml: schema first, then the names that refer to each other."""
 from __future__ import annotations
 
+import copy
 from importlib import resources
 from pathlib import Path
 
@@ -50,6 +51,10 @@ def validate_params(params: dict) -> dict:
                 if attr not in known:
                     raise ParamsError(f"benchmark.attributes: unknown attribute {attr!r} for dataset "
                                       f"{name!r}; allowed: {known}")
+    sweep = params.get("sweeps", {}).get("curvature")
+    if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
+        raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
+                          f"defined: {sorted(params['datasets'])}")
     for attr in params["metric"]["tolerances"]:
         if not any(attr in attribute_names(params, d) for d in bench["datasets"]):
             raise ParamsError(f"metric.tolerances: unknown attribute {attr!r}")
@@ -78,3 +83,25 @@ def load_params(path: str | Path = "params.yaml") -> dict:
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path} is not valid YAML: {exc}") from None
     return validate_params(params)
+
+
+def curvature_datasets(params: dict) -> dict[str, float]:
+    """The datasets of the curvature sweep by name -> curvature; the base stands for its own value."""
+    sweep = params.get("sweeps", {}).get("curvature")
+    if not sweep:
+        return {}
+    base, base_value = sweep["base"], params["datasets"][sweep["base"]]["generator"].get("curvature")
+    return {base if v == base_value else f"{base}_curvature_{v:g}".replace(".", "p"): float(v)
+            for v in sweep["values"]}
+
+
+def with_sweep_datasets(params: dict) -> dict:
+    """``params`` plus one dataset entry per curvature value (copies of the base, curvature replaced)."""
+    sweep = params.get("sweeps", {}).get("curvature")
+    out = copy.deepcopy(params)
+    for name, value in curvature_datasets(params).items():
+        if name == sweep["base"]:
+            continue
+        out["datasets"][name] = copy.deepcopy(params["datasets"][sweep["base"]])
+        out["datasets"][name]["generator"]["curvature"] = value
+    return out

@@ -97,3 +97,19 @@ def fit_figure(summary: dict) -> plt.Figure:
     fig.suptitle(summary["method"], fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
+    """Mean MDS against a generator knob, one line per method; predictor and oracle side by side."""
+    sources = [s for s in ("pred", "oracle") if s in set(table["source"])]
+    fig, axes = plt.subplots(1, len(sources), figsize=(5 * len(sources), 3.8), squeeze=False, sharey=True)
+    for ax, source in zip(axes.flat, sources):
+        for method, rows in table[table["source"] == source].groupby("method", sort=True):
+            rows = rows.sort_values(knob)
+            ax.plot(rows[knob], rows["mean_mds"], "-o", ms=4, label=method)
+        ax.set(xlabel=knob, ylabel="mean MDS over targets", ylim=(0, 1.02),
+               title="predictor" if source == "pred" else "oracle")
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig

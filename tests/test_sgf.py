@@ -98,3 +98,63 @@ def test_gradient_baseline_moves_the_target():
     method, gen, pred = _toy_fit("gradient")
     reached, _ = _moves_toward_target(method, gen, pred)
     assert reached > 0.9
+
+
+def test_linear_fixed_point_map_gives_the_closed_form_field_as_terms_grow():
+    g = torch.Generator().manual_seed(5)
+    a = 0.4 * torch.linalg.qr(torch.randn(4, 4, generator=g))[0]  # J_z = a, spectral radius 0.4
+    b = torch.randn(4, 2, generator=g)  # J_c = b
+    linear = lambda z, c: z @ a.T + c @ b.T  # noqa: E731
+    z, c, dc = torch.randn(3, 4, generator=g), torch.rand(3, 2, generator=g), torch.randn(3, 2, generator=g)
+    exact = torch.linalg.solve(torch.eye(4) - a, (dc @ b.T).T).T
+    errors = [(neumann_step(linear, z, c, dc, k) - exact).abs().max().item() for k in (1, 5, 30)]
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-6
+
+
+def test_jvps_match_finite_differences_and_batching():
+    mapping = _mapping(seed=6)
+    g = torch.Generator().manual_seed(6)
+    z, c, dc = torch.randn(5, 5, generator=g, dtype=torch.float64), torch.rand(5, 3, dtype=torch.float64), \
+        torch.randn(5, 3, generator=g, dtype=torch.float64)
+    mapping = mapping.double()
+    step = neumann_step(mapping, z, c, dc, 0)
+    eps = 1e-6
+    finite = (mapping(z, c + eps * dc) - mapping(z, c - eps * dc)) / (2 * eps)
+    assert torch.allclose(step, finite, atol=1e-6)
+    per_code = torch.cat([neumann_step(mapping, z[i:i + 1], c[i:i + 1], dc[i:i + 1], 3) for i in range(5)])
+    assert torch.allclose(neumann_step(mapping, z, c, dc, 3), per_code, atol=1e-10)
+
+
+class _OracleReader(torch.nn.Module):
+    """A 'predictor' reading the shapes oracle from codes, with IdentityGenerator as G."""
+
+    has_oracle = False
+
+    def __init__(self, shapes):
+        super().__init__()
+        self.shapes = shapes
+
+    def forward(self, z):
+        return self.shapes.attributes(z)
+
+
+def test_sgf_on_flat_shapes_moves_a_continuous_attribute_and_keeps_the_others():
+    from pipeline_lib.generators import build_generator
+    from pipeline_lib.metric import kept
+    from pipeline_lib.tasks import make_task
+
+    shapes = build_generator("shapes", latent_dim=10, curvature=0.0, seed=2)
+    gen, pred = IdentityGenerator(), _OracleReader(shapes)
+    z = shapes.sample(3000, 0)
+    method = build_method("sgf", width=128, depth=3, epochs=60, patience=8, lr=2e-3, seed=0).fit(z, pred(z), gen, pred)
+    source = shapes.sample(40, 9)
+    task = make_task(shapes.schema, "size", pred(source), delta=0.3, seed=0)
+    codes = method.path(source, task, torch.linspace(0, 1.5, 13), gen, pred)
+    values = pred(codes.reshape(-1, 10)).view(40, 13, 6).numpy()
+    hit = success("continuous", values[:, :, 1:2], task.target.numpy(), task.direction.numpy(), tol=0.1)
+    first = hit.argmax(1)  # the first strength at which each code reaches its target
+    others = [0, 2, 3, 4, 5]
+    keep = kept(values[:, :, others], binary=torch.tensor([True, False, False, False, False]).numpy(),
+                tols=torch.full((5,), 0.1).numpy())
+    kept_at_arrival = keep[range(40), first].mean()
+    assert hit.any(1).mean() >= 0.9 and kept_at_arrival >= 0.9, (hit.any(1).mean(), kept_at_arrival)

@@ -3,10 +3,11 @@ from .base import EditMethod, load_method as _load, save_method
 from .ganspace import GANSpace
 from .gradient import GradientSteps
 from .interfacegan import ConditionalInterFaceGAN, InterFaceGAN
+from .manifold import DisentangledManifold, LinearDiscovery
 from .sgf import SGF
 
 METHODS: dict[str, type[EditMethod]] = {
-    m.name: m for m in (InterFaceGAN, ConditionalInterFaceGAN, GANSpace, SGF, GradientSteps)
+    m.name: m for m in (InterFaceGAN, ConditionalInterFaceGAN, GANSpace, SGF, GradientSteps, DisentangledManifold, LinearDiscovery)
 }
 
 

@@ -98,9 +98,9 @@ class Reconstructor(nn.Module):
             raise ValueError(f"the reconstructor needs images of at least 32x32, got {resolution}")
         c1, c2, c3 = 3 * width, 8 * width, 60 * width
         self.features = nn.Sequential(
-            nn.Conv2d(6, c1, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, c2, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c2, c3, 5), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Conv2d(6, c1, 5), nn.LeakyReLU(0.2), nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 5), nn.LeakyReLU(0.2), nn.MaxPool2d(2),
+            nn.Conv2d(c2, c3, 5), nn.LeakyReLU(0.2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )
         self.logits = nn.Linear(c3, n_directions)
         self.shift = nn.Linear(c3, 1)

@@ -1,0 +1,28 @@
+"""Collect the MDS of the datasets of a sweep: mean MDS per method and source against the knob."""
+import click
+import pandas as pd
+
+from pipeline_lib.plots import sweep_figure
+from pipeline_lib.tables import write_parquet
+from stages.common import cfg_option, log_option, stage
+
+
+@click.command()
+@log_option
+@cfg_option
+@click.option("--out-table", required=True, type=click.Path(dir_okay=False))
+@click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
+@click.argument("scores", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def main(cfg, out_table, out_figure, scores, log_path):
+    """SCORES are the sweep datasets' mds.parquet files, in the order of cfg['values']."""
+    knob, values = cfg["knob"], cfg["values"]
+    with stage(f"sweep[{knob}]", cfg, 0, log=log_path, out_table=out_table, out_figure=out_figure):
+        frames = [pd.read_parquet(p).assign(**{knob: v}) for p, v in zip(scores, values)]
+        table = (pd.concat(frames).groupby(["method", "source", knob], as_index=False)["mds"].mean()
+                 .rename(columns={"mds": "mean_mds"}))
+        write_parquet(table, out_table)
+        sweep_figure(table, knob).savefig(out_figure, dpi=110, metadata={"Software": None})
+
+
+if __name__ == "__main__":
+    main()
