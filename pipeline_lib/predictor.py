@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .atomic import atomic
 from .attributes import AttributeSchema
 from .progress import progress
 from .weights import WeightFileError, load_checkpoint
@@ -94,8 +95,9 @@ def train_predictor(model: AttributePredictor, images: torch.Tensor, targets: to
 
 
 def save_predictor(model: AttributePredictor, path: str | Path) -> None:
-    torch.save({"schema": model.schema.to_dict(), "resolution": model.resolution,
-                "width": model.width, "state_dict": model.state_dict()}, path)
+    with atomic(path) as tmp:
+        torch.save({"schema": model.schema.to_dict(), "resolution": model.resolution,
+                    "width": model.width, "state_dict": model.state_dict()}, tmp)
 
 
 def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> AttributePredictor:

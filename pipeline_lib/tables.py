@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .atomic import atomic
+
 
 def code_columns(d: int) -> list[str]:
     return [f"z_{i:03d}" for i in range(d)]
@@ -39,5 +41,5 @@ def values_from(frame: pd.DataFrame, names: list[str], source: str = "pred") -> 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     """Write without the pandas index so identical data gives identical bytes."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(path, index=False, compression="zstd")
+    with atomic(path) as tmp:
+        frame.to_parquet(tmp, index=False, compression="zstd")

@@ -39,13 +39,11 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
 def stage(name: str, cfg: dict, seed: int, **paths):
     """Seed and set up torch from ``cfg['runtime']``, log inputs/outputs and wall time; yields the device.
 
-    Parent folders of ``out*`` paths are created, so a stage runs the same under Snakemake and DVC.
+    Outputs are written atomically (pipeline_lib.atomic), which creates their folders.
     """
-    for key, path in paths.items():
-        if key.startswith(("out", "log")) and path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
     handlers = [logging.StreamHandler()]
     if paths.get("log"):
+        Path(paths["log"]).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(paths["log"], mode="w"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers)
     runtime = cfg.get("runtime", {})

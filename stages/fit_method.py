@@ -1,10 +1,10 @@
 """Fit one editing method on the labeled fit split and save its state."""
 import json
-from pathlib import Path
 
 import click
 import pandas as pd
 
+from pipeline_lib.atomic import save_figure, write_text
 from pipeline_lib.generators import load_generator
 from pipeline_lib.methods import build_method, save_method
 from pipeline_lib.plots import fit_figure
@@ -37,8 +37,8 @@ def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_
         model = build_method(method, **hyper).fit(z, y, gen, pred)
         save_method(model, out)
         summary = {"method": method, "attributes": pred.schema.names, **model.summary()}
-        Path(out_summary).write_text(json.dumps(summary, indent=1))
-        fit_figure(summary).savefig(out_figure, dpi=100, metadata={"Software": None})
+        write_text(out_summary, json.dumps(summary, indent=1))
+        save_figure(fit_figure(summary), out_figure)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from pipeline_lib.atomic import save_figure, write_text
 from pipeline_lib.generators import load_generator
 from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown
 from pipeline_lib.tables import codes_from
@@ -20,9 +21,7 @@ def save_grid(table: pd.DataFrame, generator, codes: int, strengths: int, title:
     with torch.no_grad():
         images = generator(codes_from(rows))
     images = images.view(-1, len(steps), *images.shape[1:])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    edit_grid_figure(images, rows["strength"].to_numpy()[: len(steps)], title).savefig(
-        out, dpi=110, metadata={"Software": None})
+    save_figure(edit_grid_figure(images, rows["strength"].to_numpy()[: len(steps)], title), out)
 
 
 @click.command()
@@ -41,8 +40,8 @@ def main(cfg, mdc, mds, generator_path, out_figure, out_table, grid_dir, edits, 
     p = cfg["plot"]
     with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table):
         scores = pd.read_parquet(mds)
-        mdc_figure(pd.read_parquet(mdc), scores).savefig(out_figure, dpi=110, metadata={"Software": None})
-        Path(out_table).write_text(mds_markdown(scores))
+        save_figure(mdc_figure(pd.read_parquet(mdc), scores), out_figure)
+        write_text(out_table, mds_markdown(scores))
         generator = load_generator(generator_path)
         for path in map(Path, edits):
             method, target = path.parent.name, path.stem

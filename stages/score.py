@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from pipeline_lib.atomic import write_text
 from pipeline_lib.predictor import load_predictor
 from pipeline_lib.scoring import metrics_json, score_runs, tolerance_map
 from pipeline_lib.tables import write_parquet
@@ -38,7 +39,7 @@ def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_met
         scores["predictor_error"] = scores["attribute"].map(lambda a: sum(errors[m] for m in members(a)) / len(members(a)))
         write_parquet(scores, out_mds)
         write_parquet(curves, out_mdc)
-        Path(out_metrics).write_text(json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")
+        write_text(out_metrics, json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 import click
 import pandas as pd
 
+from pipeline_lib.atomic import save_figure
 from pipeline_lib.plots import sweep_figure
 from pipeline_lib.tables import write_parquet
 from stages.common import cfg_option, log_option, stage
@@ -21,7 +22,7 @@ def main(cfg, out_table, out_figure, scores, log_path):
         table = (pd.concat(frames).groupby(["method", "source", knob], as_index=False)["mds"].mean()
                  .rename(columns={"mds": "mean_mds"}))
         write_parquet(table, out_table)
-        sweep_figure(table, knob).savefig(out_figure, dpi=110, metadata={"Software": None})
+        save_figure(sweep_figure(table, knob), out_figure)
 
 
 if __name__ == "__main__":

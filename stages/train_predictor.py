@@ -4,6 +4,7 @@ import json
 import click
 import torch
 
+from pipeline_lib.atomic import write_text
 from pipeline_lib.generators import load_generator
 from pipeline_lib.predictor import AttributePredictor, save_predictor, train_predictor
 from stages.common import cfg_option, log_option, stage
@@ -30,8 +31,7 @@ def main(cfg, generator_path, out, out_eval, log_path):
                                   batch_size=p["batch_size"], lr=p["lr"], seed=p["seed"])
         errors = model.errors(images[n:].to(device), truth[n:].to(device))
         save_predictor(model, out)
-        with open(out_eval, "w") as fh:
-            json.dump({"held_out_error": errors, "loss_history": history}, fh, indent=2)
+        write_text(out_eval, json.dumps({"held_out_error": errors, "loss_history": history}, indent=2))
 
 
 if __name__ == "__main__":

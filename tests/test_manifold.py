@@ -13,6 +13,15 @@ FAST = dict(n_directions=4, iterations=3, batch_size=8, probe=16)
 WEIGHTS = dict(shift_weight=0.25, centroid_weight=0.0, center_weight=1.0, ge2e_weight=1.0)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny tensors: a second thread only adds contention on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def gen():
     return build_generator("shapes", latent_dim=12, seed=0)
@@ -151,11 +160,11 @@ def test_fit_is_deterministic_from_the_seed(gen, pred, fitted):
     assert torch.equal(again.history_["total"], fitted["manifold"].history_["total"])
 
 
-def test_short_training_beats_chance(gen, pred):
-    torch.manual_seed(0)
-    method = build_method("voynov_linear", n_directions=4, iterations=150, batch_size=32, lr=3e-3,
-                          probe=256, seed=0).fit(gen.sample(512, 4), None, gen, pred)
-    assert method.accuracy_ > 0.5, method.accuracy_  # chance: 0.25
+@pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
+def test_short_training_beats_chance(gen, pred, name):
+    method = build_method(name, n_directions=4, iterations=300, batch_size=32, lr=3e-3, probe=256,
+                          seed=0).fit(gen.sample(512, 4), None, gen, pred)
+    assert method.accuracy_ > 0.4, method.accuracy_  # chance: 0.25
 
 
 @pytest.mark.parametrize("name", ["manifold", "voynov_linear"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..atomic import atomic
 from ..attributes import AttributeSchema
 from ..runtime import seeded
 
@@ -56,7 +57,8 @@ def build_generator(kind: str, **config) -> Generator:
 
 
 def save_generator(gen: Generator, path: str | Path) -> None:
-    torch.save({"kind": gen.kind, "config": gen.config(), "state_dict": gen.state_dict()}, path)
+    with atomic(path) as tmp:
+        torch.save({"kind": gen.kind, "config": gen.config(), "state_dict": gen.state_dict()}, tmp)
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> Generator:

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import torch
 
+from ..atomic import atomic
 from ..generators import Generator
 from ..predictor import AttributePredictor
 from ..tasks import Task
@@ -68,7 +69,8 @@ class LinearDirections(EditMethod):
 
 
 def save_method(method: EditMethod, path: str | Path) -> None:
-    torch.save({"method": method.name, "hyper": method.hyper, "state": method.state()}, path)
+    with atomic(path) as tmp:
+        torch.save({"method": method.name, "hyper": method.hyper, "state": method.state()}, tmp)
 
 
 def load_method(path: str | Path, registry: dict[str, type[EditMethod]]) -> EditMethod:
