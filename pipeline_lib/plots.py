@@ -78,7 +78,7 @@ def fit_figure(summary: dict) -> plt.Figure:
         if key == "loss_history":
             for split, losses in value.items():
                 ax.plot(np.arange(1, len(losses) + 1), losses, label=split)
-            ax.set(yscale="log", xlabel="epoch", ylabel="loss", title="training curve")
+            ax.set(yscale="symlog", xlabel="epoch (or 50 iterations)", ylabel="loss", title="training curve")
             ax.legend(fontsize=8)
         elif key == "svm_validation_accuracy":
             ax.bar(names, value)

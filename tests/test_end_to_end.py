@@ -40,7 +40,7 @@ def test_every_declared_output_exists_and_parses(tiny_run):
         for file in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
             _parse(file)
     grids = sorted(p.relative_to(tiny_run / "reports/shapes/grids") for p in tiny_run.rglob("grids/*/*.png"))
-    assert len(grids) == 5 * 3 and grids[0].as_posix() == "ganspace/position.png"
+    assert len(grids) == 7 * 3 and grids[0].as_posix() == "ganspace/position.png"
 
 
 def test_scores_are_in_range_with_intervals(tiny_run):

@@ -202,7 +202,8 @@ class _ShiftDiscovery(EditMethod):
 
     def summary(self):
         tail = {t: v[-50:].mean().item() for t, v in self.history_.items()}
-        return {"direction_effects": self.effects_.tolist(), "assigned_direction": self.assignment_.tolist(),
+        curves = {t: v[: len(v) // 50 * 50].view(-1, 50).mean(1).tolist() for t, v in self.history_.items()}
+        return {"loss_history": curves, "direction_effects": self.effects_.tolist(), "assigned_direction": self.assignment_.tolist(),
                 "assigned_sign": self.signs_.tolist(), "reconstructor_accuracy": self.accuracy_,
                 "final_losses": tail}
 
