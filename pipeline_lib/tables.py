@@ -39,6 +39,21 @@ def values_from(frame: pd.DataFrame, names: list[str], source: str = "pred") -> 
     return torch.tensor(frame[[f"{source}_{n}" for n in names]].to_numpy(np.float32))
 
 
+class TableFileError(RuntimeError):
+    pass
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a parquet table; a missing, truncated or foreign file raises an error naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise TableFileError(f"table {path} does not exist; run the stage that produces it")
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise TableFileError(f"table {path} is corrupt or not a parquet file: {exc}") from exc
+
+
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     """Write without the pandas index so identical data gives identical bytes."""
     with atomic(path) as tmp:

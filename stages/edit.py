@@ -1,12 +1,11 @@
 """Edit the held-out codes along one method's path for one target attribute or group."""
 import click
-import pandas as pd
 
 from pipeline_lib.editing import edit_table, strength_schedule
 from pipeline_lib.generators import load_generator
 from pipeline_lib.methods import load_method
 from pipeline_lib.predictor import load_predictor
-from pipeline_lib.tables import codes_from, values_from, write_parquet
+from pipeline_lib.tables import codes_from, read_table, values_from, write_parquet
 from pipeline_lib.tasks import make_task
 from stages.common import cfg_option, log_option, stage
 
@@ -26,7 +25,7 @@ def main(cfg, target, method_path, generator_path, predictor_path, latents, labe
     with stage(f"edit[{target}]", cfg, cfg["seed"], log=log_path, method=method_path, out=out) as device:
         gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
         method = load_method(method_path)
-        codes, values = pd.read_parquet(latents), pd.read_parquet(labels)
+        codes, values = read_table(latents), read_table(labels)
         held_out = codes["split"] == "edit"
         z = codes_from(codes[held_out]).to(device)
         start = values_from(values[held_out], pred.schema.names)

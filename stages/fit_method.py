@@ -2,14 +2,13 @@
 import json
 
 import click
-import pandas as pd
 
 from pipeline_lib.atomic import save_figure, write_text
 from pipeline_lib.generators import load_generator
 from pipeline_lib.methods import build_method, save_method
 from pipeline_lib.plots import fit_figure
 from pipeline_lib.predictor import load_predictor
-from pipeline_lib.tables import codes_from, values_from
+from pipeline_lib.tables import codes_from, read_table, values_from
 from stages.common import cfg_option, log_option, stage
 
 
@@ -30,7 +29,7 @@ def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_
     with stage(f"fit_method[{method}]", cfg, hyper.get("seed", 0), log=log_path, latents=latents, out=out,
                out_summary=out_summary, out_figure=out_figure) as device:
         gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
-        codes, values = pd.read_parquet(latents), pd.read_parquet(labels)
+        codes, values = read_table(latents), read_table(labels)
         fit = codes["split"] == "fit"
         z = codes_from(codes[fit]).to(device)
         y = values_from(values[fit], pred.schema.names).to(device)

@@ -5,7 +5,7 @@ import pandas as pd
 from pipeline_lib.generators import load_generator
 from pipeline_lib.measure import measure
 from pipeline_lib.predictor import load_predictor
-from pipeline_lib.tables import attributes_frame, codes_from, write_parquet
+from pipeline_lib.tables import attributes_frame, codes_from, read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 
@@ -19,7 +19,7 @@ from stages.common import cfg_option, log_option, stage
 def main(cfg, generator_path, predictor_path, latents, out, log_path):
     with stage("label_latents", cfg, 0, log=log_path, latents=latents, out=out) as device:
         gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
-        frame = pd.read_parquet(latents)
+        frame = read_table(latents)
         values, oracle = measure(gen, pred, codes_from(frame), cfg["batch_size"])
         names = pred.schema.names
         write_parquet(pd.concat([frame[["split"]], attributes_frame(values, names, "pred"),

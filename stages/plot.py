@@ -9,7 +9,7 @@ import torch
 from pipeline_lib.atomic import save_figure, write_text
 from pipeline_lib.generators import load_generator
 from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown
-from pipeline_lib.tables import codes_from
+from pipeline_lib.tables import codes_from, read_table
 from stages.common import cfg_option, log_option, stage
 
 
@@ -39,13 +39,13 @@ def main(cfg, mdc, mds, generator_path, out_figure, out_table, grid_dir, edits, 
     """EDITS are files named .../<method>/<target>.parquet."""
     p = cfg["plot"]
     with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table):
-        scores = pd.read_parquet(mds)
-        save_figure(mdc_figure(pd.read_parquet(mdc), scores), out_figure)
+        scores = read_table(mds)
+        save_figure(mdc_figure(read_table(mdc), scores), out_figure)
         write_text(out_table, mds_markdown(scores))
         generator = load_generator(generator_path)
         for path in map(Path, edits):
             method, target = path.parent.name, path.stem
-            save_grid(pd.read_parquet(path), generator, p["grid_codes"], p["grid_strengths"],
+            save_grid(read_table(path), generator, p["grid_codes"], p["grid_strengths"],
                       f"{method} -> {target}", Path(grid_dir) / method / f"{target}.png")
 
 

@@ -3,12 +3,11 @@ import json
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from pipeline_lib.atomic import write_text
 from pipeline_lib.predictor import load_predictor
 from pipeline_lib.scoring import metrics_json, score_runs, tolerance_map
-from pipeline_lib.tables import write_parquet
+from pipeline_lib.tables import read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 
@@ -28,7 +27,7 @@ def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_met
     with stage("score", cfg, m["seed"], log=log_path, edits=len(edits), out_mds=out_mds,
                out_mdc=out_mdc, out_metrics=out_metrics):
         schema = load_predictor(predictor_path).schema
-        tables = {(Path(p).parent.name, Path(p).stem): pd.read_parquet(p) for p in edits}
+        tables = {(Path(p).parent.name, Path(p).stem): read_table(p) for p in edits}
         sources = ["pred"] + (["oracle"] if any(c.startswith("oracle_") for c in next(iter(tables.values()))) else [])
         curves, scores = score_runs(tables, schema, sources, delta=m["delta"], n_boot=m["bootstrap"], seed=m["seed"],
                                     tolerances=tolerance_map(schema, m["tolerance"], m["tolerances"]))

@@ -4,7 +4,7 @@ import pandas as pd
 
 from pipeline_lib.atomic import save_figure
 from pipeline_lib.plots import sweep_figure
-from pipeline_lib.tables import write_parquet
+from pipeline_lib.tables import read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 
@@ -18,7 +18,7 @@ def main(cfg, out_table, out_figure, scores, log_path):
     """SCORES are the sweep datasets' mds.parquet files, in the order of cfg['values']."""
     knob, values = cfg["knob"], cfg["values"]
     with stage(f"sweep[{knob}]", cfg, 0, log=log_path, out_table=out_table, out_figure=out_figure):
-        frames = [pd.read_parquet(p).assign(**{knob: v}) for p, v in zip(scores, values)]
+        frames = [read_table(p).assign(**{knob: v}) for p, v in zip(scores, values)]
         table = (pd.concat(frames).groupby(["method", "source", knob], as_index=False)["mds"].mean()
                  .rename(columns={"mds": "mean_mds"}))
         write_parquet(table, out_table)

@@ -86,6 +86,8 @@ def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *
         mapping.eval()
         with torch.no_grad():
             val_loss = (mapping(z[val], c[val]) - z[val]).square().mean().item()
+        if not torch.isfinite(torch.tensor(val_loss)):
+            raise FloatingPointError("SGF mapping validation loss is non-finite; check the labels for NaN")
         history["train"].append(sum(losses) / len(losses))
         history["val"].append(val_loss)
         if val_loss < best - 1e-6:
