@@ -76,7 +76,7 @@ rule train_predictor:
         "logs/{dataset}/train_predictor.log",
     conda:
         ENV
-    threads: workflow.cores
+    threads: config.get("threads", 1)
     shell:
         "python -m stages.train_predictor --cfg '{params.cfg}' --generator {input.generator}"
         " --out {output.weights} --out-eval {output.evaluation} --log {log}"

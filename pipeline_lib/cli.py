@@ -105,5 +105,51 @@ def show(dataset, source, fmt):
         click.echo(table.round(3).to_string())
 
 
+@main.command()
+@click.option("--baseline", default="mds-baseline.json", show_default=True, type=click.Path(dir_okay=False),
+              help="Committed baseline: tolerances and expected metrics.")
+@click.option("--metrics", "pattern", default="reports/*/metrics.json", show_default=True,
+              help="Glob of the metrics.json files written by the score stage.")
+@click.option("--update", is_flag=True, help="Rewrite the baseline's metrics from the current run (keeps tolerances).")
+def check(baseline, pattern, update):
+    """Fail (exit 1) when an MDS metric dropped below the baseline by more than its tolerance.
+
+    Exit 2 on a missing or malformed baseline or metrics file.
+    Example: latentbench check --baseline mds-baseline.json
+    """
+    from . import gate
+
+    path = Path(baseline)
+    try:
+        current = gate.load_metrics(pattern)
+        if update:
+            tolerance = gate.load_baseline(path)["tolerance"] if path.exists() else gate.DEFAULT_TOLERANCE
+            gate.write_baseline(path, tolerance, current)
+            click.echo(f"wrote {path} ({len(current)} metrics)")
+            return
+        rows = gate.compare(gate.load_baseline(path), current)
+    except gate.GateError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(gate.format_table(rows))
+    if failed := gate.failures(rows):
+        click.echo(f"{len(failed)} metric(s) fell below the baseline tolerance or are missing:", err=True)
+        click.echo("\n".join(f"  {m}" for m in failed), err=True)
+        sys.exit(1)
+    click.echo(f"all {len(rows)} metrics pass against {path}")
+
+
+@main.command()
+def pull():
+    """`dvc pull` the outputs, then `snakemake --touch` so DVC's file times cause no reruns.
+
+    Example: latentbench pull
+    """
+    env = _env()
+    for cmd in ([sys.executable, "-m", "dvc", "pull"], [sys.executable, "-m", "snakemake", "--touch", "--cores", "1"]):
+        if code := subprocess.run(cmd, env=env).returncode:
+            sys.exit(code)
+
+
 if __name__ == "__main__":
     main()

@@ -81,8 +81,57 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
     run([sys.executable, "-m", "dvc", "init", "-q"], ws)
     run([sys.executable, "-m", "pipeline_lib.cli", "dvc-sync"], ws)
     run([sys.executable, "-m", "dvc", "repro", "--quiet"], ws)
-    for table in ("reports/shapes/mds.parquet", "reports/shapes/mdc.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(ws / table), pd.read_parquet(tiny_run / table))
+    for table in ("reports/shapes/mds.parquet", "reports/shapes/mdc.parquet", "reports/shapes/metrics.json"):
+        # a second clean run of the same params, by the other tool: byte-identical tables
+        assert (ws / table).read_bytes() == (tiny_run / table).read_bytes(), table
     assert "dvc.lock" in {p.name for p in ws.iterdir()}
     shown = run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], ws).stdout
     assert "interfacegan" in shown
+
+
+def test_html_report_holds_the_figures_and_captions(tiny_run, tmp_path):
+    report = tmp_path / "report.html"
+    run([sys.executable, "-m", "snakemake", "--report", str(report)], tiny_run)
+    html = report.read_text()
+    assert "Manipulation Disentanglement Curves" in html and "mdc.png" in html and "mds.md" in html
+
+
+def test_show_prints_the_mds_table(tiny_run):
+    out = run([sys.executable, "-m", "pipeline_lib.cli", "show", "--format", "json"], tiny_run).stdout
+    rows = json.loads(out)
+    assert {r["method"] for r in rows} == {"sgf", "interfacegan", "interfacegan_cond", "ganspace", "gradient",
+                                           "manifold", "voynov_linear"}
+    assert all(0 <= r["mean"] <= 1 for r in rows)
+
+
+@pytest.fixture
+def tiny_baseline(request) -> str:
+    """The committed MDS baseline of the tiny config (`latentbench check --update` wrote it)."""
+    return str(request.path.parent / "tiny_baseline.json")
+
+
+def test_check_passes_against_the_tiny_baseline(tiny_run, tiny_baseline):
+    out = run([sys.executable, "-m", "pipeline_lib.cli", "check", "--baseline", tiny_baseline], tiny_run).stdout
+    assert "shapes/sgf/oracle_mean" in out and "FAIL" not in out
+
+
+@pytest.mark.slow
+def test_dvc_push_then_pull_in_a_clone_leaves_nothing_to_run(tiny_run, tiny_baseline, tmp_path):
+    dvc, cli = [sys.executable, "-m", "dvc"], [sys.executable, "-m", "pipeline_lib.cli"]
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".gitignore").write_text("__pycache__/\n.snakemake/\n")
+    run(["git", "init", "-q"], ws)
+    run(dvc + ["init", "-q"], ws)
+    run(dvc + ["remote", "add", "-d", "local", "../remote"], ws)  # stored relative to .dvc/: the clone finds it too
+    run(cli + ["dvc-sync"], ws)
+    for folder in ("data", "reports"):  # the tiny run's outputs stand in for a slow `dvc repro`
+        shutil.copytree(tiny_run / folder, ws / folder, dirs_exist_ok=True)
+    run(dvc + ["commit", "-f", "-q"], ws)
+    run(dvc + ["push", "-q"], ws)
+    run(["git", "add", "-A"], ws)
+    run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "tiny run"], ws)
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(ws), str(clone)], tmp_path)
+    run(cli + ["pull"], clone)
+    assert _planned_jobs(clone) == {}
+    run(cli + ["check", "--baseline", tiny_baseline], clone)

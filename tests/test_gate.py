@@ -1,0 +1,129 @@
+"""`latentbench check`: the MDS regression gate against a baseline file."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline_lib.cli import main
+
+CURRENT = {
+    "predictor_held_out_error": {"shape": 0.1},
+    "sgf": {"mean": 0.8, "size": 0.9, "oracle_mean": 0.85},
+    "ganspace": {"mean": 0.6, "size": 0.7, "oracle_mean": 0.65},
+}
+BASELINE_METRICS = {f"shapes/{m}/{k}": v for m, entry in CURRENT.items() if m != "predictor_held_out_error"
+                    for k, v in entry.items()}
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports/shapes").mkdir(parents=True)
+    return tmp_path
+
+
+def write(ws, metrics=CURRENT, tolerance=None, baseline_metrics=BASELINE_METRICS):
+    (ws / "reports/shapes/metrics.json").write_text(json.dumps(metrics))
+    tolerance = tolerance or {"default": {"abs": 0.02, "rel": 0.0}}
+    (ws / "baseline.json").write_text(json.dumps({"tolerance": tolerance, "metrics": baseline_metrics}))
+
+
+def check(*args):
+    return CliRunner().invoke(main, ["check", "--baseline", "baseline.json", *args])
+
+
+def with_value(method, name, value):
+    return {**CURRENT, method: {**CURRENT[method], name: value}}
+
+
+def test_identical_metrics_pass_and_predictor_error_is_not_gated(ws):
+    write(ws)
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert "shapes/sgf/oracle_mean" in result.output and "predictor" not in result.output
+
+
+def test_a_drop_below_tolerance_fails_naming_the_metric(ws):
+    write(ws, metrics=with_value("sgf", "size", 0.85))
+    result = check()
+    assert result.exit_code == 1
+    failed = result.output.split("fell below")[1]
+    assert "shapes/sgf/size" in failed and "shapes/sgf/mean" not in failed
+
+
+def test_an_oracle_drop_fails_too(ws):
+    write(ws, metrics=with_value("ganspace", "oracle_mean", 0.5))
+    result = check()
+    assert result.exit_code == 1 and "shapes/ganspace/oracle_mean" in result.output.split("fell below")[1]
+
+
+def test_a_drop_within_tolerance_and_a_rise_pass(ws):
+    write(ws, metrics={**with_value("sgf", "size", 0.885), "ganspace": {**CURRENT["ganspace"], "mean": 0.99}})
+    assert check().exit_code == 0
+
+
+def test_relative_tolerance_counts_when_larger(ws):
+    write(ws, metrics=with_value("sgf", "size", 0.85), tolerance={"default": {"abs": 0.02, "rel": 0.1}})
+    assert check().exit_code == 0
+
+
+def test_per_method_and_per_metric_overrides(ws):
+    dropped = {**with_value("sgf", "size", 0.85), "ganspace": {**CURRENT["ganspace"], "size": 0.69}}
+    loose_sgf = {"default": {"abs": 0.02}, "sgf": {"abs": 0.1}}
+    write(ws, metrics=dropped, tolerance=loose_sgf)
+    assert check().exit_code == 0
+    write(ws, metrics=dropped, tolerance={**loose_sgf, "sgf.size": {"abs": 0.01}, "ganspace": {"abs": 0.001}})
+    result = check()
+    assert result.exit_code == 1
+    failed = result.output.split("fell below")[1]
+    assert "shapes/sgf/size" in failed and "shapes/ganspace/size" in failed
+
+
+def test_a_baseline_metric_missing_from_the_run_fails(ws):
+    metrics = {**CURRENT, "sgf": {k: v for k, v in CURRENT["sgf"].items() if k != "size"}}
+    write(ws, metrics=metrics)
+    result = check()
+    assert result.exit_code == 1 and "missing" in result.output
+    assert "shapes/sgf/size" in result.output.split("fell below")[1]
+
+
+def test_missing_baseline_exits_2_naming_it(ws):
+    write(ws)
+    (ws / "baseline.json").unlink()
+    result = check()
+    assert result.exit_code == 2 and "baseline.json" in result.output and "not found" in result.output
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"metrics": [1]}', '{"metrics": {"a/b/c": "x"}}',
+                                  '{"metrics": {}, "tolerance": {"default": {"abs": -1}}}'])
+def test_malformed_baseline_exits_2(ws, text):
+    write(ws)
+    (ws / "baseline.json").write_text(text)
+    result = check()
+    assert result.exit_code == 2 and "baseline.json" in result.output
+
+
+def test_malformed_or_absent_metrics_exit_2(ws):
+    write(ws)
+    (ws / "reports/shapes/metrics.json").write_text('{"sgf": {"mean": "high"}}')
+    result = check()
+    assert result.exit_code == 2 and "reports/shapes/metrics.json" in result.output
+    result = check("--metrics", "nowhere/*/metrics.json")
+    assert result.exit_code == 2 and "nowhere/*/metrics.json" in result.output
+
+
+def test_update_writes_the_current_values_and_keeps_tolerances(ws):
+    tolerance = {"default": {"abs": 0.05}, "sgf.size": {"rel": 0.2}}
+    write(ws, metrics=with_value("sgf", "size", 0.5), tolerance=tolerance, baseline_metrics={"old/x/mean": 1.0})
+    assert check("--update").exit_code == 0
+    written = json.loads((ws / "baseline.json").read_text())
+    assert written["tolerance"] == tolerance
+    assert written["metrics"] == {**BASELINE_METRICS, "shapes/sgf/size": 0.5}
+    assert check().exit_code == 0
+
+
+def test_update_creates_a_missing_baseline_with_default_tolerance(ws):
+    write(ws)
+    (ws / "baseline.json").unlink()
+    assert check("--update").exit_code == 0
+    assert json.loads((ws / "baseline.json").read_text())["tolerance"]["default"] == {"abs": 0.02, "rel": 0.05}
