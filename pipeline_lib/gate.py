@@ -29,7 +29,9 @@ def _read_json(path: Path):
         return json.loads(path.read_text())
     except FileNotFoundError:
         raise GateError(f"{path}: file not found") from None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise GateError(f"{path}: cannot read it ({exc})") from None
+    except ValueError as exc:
         raise GateError(f"{path}: not valid JSON ({exc})") from None
 
 
@@ -61,8 +63,8 @@ def load_baseline(path: Path) -> dict:
     data = _read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
         raise GateError(f"{path}: expected an object with a 'metrics' object")
-    if not all(map(_is_number, data["metrics"].values())):
-        raise GateError(f"{path}: every value under 'metrics' must be a number")
+    if not all(key.count("/") == 2 and _is_number(v) for key, v in data["metrics"].items()):
+        raise GateError(f"{path}: 'metrics' must map '<dataset>/<method>/<metric>' to numbers")
     tolerance = data.setdefault("tolerance", {})
     if not isinstance(tolerance, dict):
         raise GateError(f"{path}: 'tolerance' must be an object")
@@ -93,7 +95,7 @@ def compare(baseline: dict, current: dict[str, float]) -> list[dict]:
             status = "missing"
         else:
             tol = tolerance_for(baseline["tolerance"], key)
-            status = "FAIL" if new < old - max(tol["abs"], tol["rel"] * abs(old)) else "ok"
+            status = "ok" if new >= old - max(tol["abs"], tol["rel"] * abs(old)) else "FAIL"  # NaN fails
         diff = None if old is None or new is None else new - old
         rows.append({"metric": key, "old": old, "new": new, "diff": diff, "status": status})
     return rows

@@ -57,6 +57,11 @@ def test_an_oracle_drop_fails_too(ws):
     assert result.exit_code == 1 and "shapes/ganspace/oracle_mean" in result.output.split("fell below")[1]
 
 
+def test_a_nan_fails(ws):
+    write(ws, metrics=with_value("sgf", "mean", float("nan")))
+    assert check().exit_code == 1
+
+
 def test_a_drop_within_tolerance_and_a_rise_pass(ws):
     write(ws, metrics={**with_value("sgf", "size", 0.885), "ganspace": {**CURRENT["ganspace"], "mean": 0.99}})
     assert check().exit_code == 0
@@ -94,8 +99,9 @@ def test_missing_baseline_exits_2_naming_it(ws):
     assert result.exit_code == 2 and "baseline.json" in result.output and "not found" in result.output
 
 
-@pytest.mark.parametrize("text", ["{not json", '{"metrics": [1]}', '{"metrics": {"a/b/c": "x"}}',
-                                  '{"metrics": {}, "tolerance": {"default": {"abs": -1}}}'])
+@pytest.mark.parametrize("text", [
+    "{not json", '{"metrics": [1]}', '{"metrics": {"a/b/c": "x"}}', '{"metrics": {"a": 1}}',
+    '{"metrics": {}, "tolerance": {"sgf": {"ab": 1}}}', '{"metrics": {}, "tolerance": {"default": {"abs": -1}}}'])
 def test_malformed_baseline_exits_2(ws, text):
     write(ws)
     (ws / "baseline.json").write_text(text)
