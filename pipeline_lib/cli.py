@@ -1,6 +1,7 @@
 """``latentbench``: the command line in front of the pipeline."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .params import ParamsError, load_params
+from .params import ParamsError, load_params, validate_params
 
 
 def _env() -> dict:
@@ -34,17 +35,45 @@ def main():
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--cores", default="all", show_default=True, help="Cores Snakemake may use.")
 @click.option("--configfile", type=click.Path(exists=True, dir_okay=False), help="Params file instead of params.yaml.")
+@click.option("--dataset", "datasets", multiple=True, help="Only these datasets (repeatable).")
+@click.option("--method", "methods", multiple=True, help="Only these methods (repeatable).")
+@click.option("--attribute", "attributes", multiple=True, help="Only these target attributes or groups (repeatable).")
+@click.option("--profile", type=click.Path(exists=True, file_okay=False), help="A Snakemake profile folder.")
 @click.argument("snakemake_args", nargs=-1, type=click.UNPROCESSED)
-def run(cores, configfile, snakemake_args):
-    """Run the benchmark DAG with Snakemake (extra arguments pass through).
+def run(cores, configfile, datasets, methods, attributes, profile, snakemake_args):
+    """Run the benchmark DAG with Snakemake (arguments after -- pass through to it).
 
-    Example: latentbench run --cores 2 -- --dry-run
+    Example: latentbench run --cores 2 --method sgf --method interfacegan --attribute size -- --dry-run
     """
-    _checked_params(configfile or "params.yaml")
+    params_path = configfile or "params.yaml"
+    _checked_params(params_path)
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores)]
     if configfile:
         cmd += ["--configfile", configfile]
+    if profile:
+        cmd += ["--profile", profile]
+    if datasets or methods or attributes:
+        bench = dict(load_params(params_path)["benchmark"])
+        bench.update({k: list(v) for k, v in
+                      (("datasets", datasets), ("methods", methods), ("attributes", attributes)) if v})
+        params = load_params(params_path) | {"benchmark": bench}
+        try:
+            validate_params(params)
+        except ParamsError as exc:
+            raise click.ClickException(str(exc)) from None
+        cmd += ["--config", f"benchmark={json.dumps(bench)}"]
     sys.exit(subprocess.run(cmd + list(snakemake_args), env=_env()).returncode)
+
+
+@main.command()
+@click.option("--out", default="reports/report.html", show_default=True, type=click.Path(dir_okay=False))
+def report(out):
+    """Build the HTML report (Snakemake's --report) from the finished run.
+
+    Example: latentbench report --out reports/report.html
+    """
+    _checked_params("params.yaml")
+    sys.exit(subprocess.run([sys.executable, "-m", "snakemake", "--report", out], env=_env()).returncode)
 
 
 @main.command("dvc-sync")
@@ -137,6 +166,32 @@ def check(baseline, pattern, update):
         click.echo("\n".join(f"  {m}" for m in failed), err=True)
         sys.exit(1)
     click.echo(f"all {len(rows)} metrics pass against {path}")
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, file_okay=False))
+@click.argument("new", type=click.Path(exists=True, file_okay=False))
+@click.option("--source", type=click.Choice(["pred", "oracle", "all"]), default="pred", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def compare(old, new, source, fmt):
+    """Compare the MDS of two result folders; '*' marks differences beyond both bootstrap intervals.
+
+    Example: latentbench compare ../baseline-run/reports reports
+    """
+    from .compare import compare_scores, load_scores
+
+    try:
+        table = compare_scores(load_scores(old), load_scores(new))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    if source != "all":
+        table = table[table["source"] == source]
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+        return
+    shown = table[["dataset", "method", "attribute", "source", "mds_old", "mds_new", "diff"]].round(3)
+    shown["flag"] = table["significant"].map({True: "*", False: ""})
+    click.echo(shown.to_markdown(index=False) if fmt == "markdown" else shown.to_string(index=False))
 
 
 @main.command()
