@@ -47,7 +47,8 @@ def run(cores, configfile, datasets, methods, attributes, profile, snakemake_arg
     """
     params_path = configfile or "params.yaml"
     _checked_params(params_path)
-    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores)]
+    # outputs are written atomically, so a job a crash or SIGKILL interrupted is simply run again
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete"]
     if configfile:
         cmd += ["--configfile", configfile]
     if profile:

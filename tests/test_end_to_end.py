@@ -1,8 +1,12 @@
 """The full DAG on the tiny config: outputs, reruns, locality of change, DVC."""
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
 
 import matplotlib.image
 import pandas as pd
@@ -12,7 +16,7 @@ import yaml
 
 from pipeline_lib.dag import snakemake_jobs
 
-from conftest import make_workspace, run
+from conftest import make_workspace, run, tool_env
 
 
 def _parse(path):
@@ -135,3 +139,19 @@ def test_dvc_push_then_pull_in_a_clone_leaves_nothing_to_run(tiny_run, tiny_base
     run(cli + ["pull"], clone)
     assert _planned_jobs(clone) == {}
     run(cli + ["check", "--baseline", tiny_baseline], clone)
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_stage_finishes_with_the_same_tables(tiny_run, tmp_path):
+    ws = make_workspace(tmp_path / "killed")
+    job = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=ws, env=tool_env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while not list((ws / "data/shapes/methods").glob("*.pt")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # wait until the run is inside the fitting stages
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert not (ws / "reports/shapes/mds.parquet").exists()
+    run([sys.executable, "-m", "pipeline_lib.cli", "run", "--cores", "2"], ws)
+    for table in ("reports/shapes/mds.parquet", "reports/shapes/mdc.parquet", "reports/shapes/metrics.json"):
+        assert (ws / table).read_bytes() == (tiny_run / table).read_bytes(), table
