@@ -26,6 +26,7 @@ config = with_sweep_datasets(config)
 
 DATASETS = config["benchmark"]["datasets"]
 ENV = "envs/latentbench.yaml"
+TORCH_THREADS = config.get("threads", 1)  # declared by every torch rule, so jobs never oversubscribe cores
 METHODS = config["benchmark"]["methods"]
 
 
@@ -72,11 +73,11 @@ rule train_predictor:
         evaluation="data/{dataset}/predictor_eval.json",
     params:
         cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
+    threads: TORCH_THREADS
     log:
         "logs/{dataset}/train_predictor.log",
     conda:
         ENV
-    threads: config.get("threads", 1)
     shell:
         "python -m stages.train_predictor --cfg '{params.cfg}' --generator {input.generator}"
         " --out {output.weights} --out-eval {output.evaluation} --log {log}"
@@ -107,6 +108,7 @@ rule label_latents:
         "data/{dataset}/labels.parquet",
     params:
         cfg=stage_cfg(config, batch_size="edit.batch_size"),
+    threads: TORCH_THREADS
     log:
         "logs/{dataset}/label_latents.log",
     conda:
@@ -133,6 +135,7 @@ rule fit_method:
         ),
     params:
         cfg=stage_cfg(config, method="methods.{method}"),
+    threads: TORCH_THREADS
     log:
         "logs/{dataset}/fit_method/{method}.log",
     conda:
@@ -155,6 +158,7 @@ rule edit:
         "data/{dataset}/edits/{method}/{target}.parquet",
     params:
         cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed"),
+    threads: TORCH_THREADS
     log:
         "logs/{dataset}/edit/{method}/{target}.log",
     conda:
@@ -176,6 +180,7 @@ rule score:
         metrics="reports/{dataset}/metrics.json",
     params:
         cfg=stage_cfg(config, metric="metric"),
+    threads: TORCH_THREADS
     log:
         "logs/{dataset}/score.log",
     conda:
@@ -214,6 +219,7 @@ rule plot:
         ),
     params:
         cfg=stage_cfg(config, plot="plot"),
+    threads: TORCH_THREADS
     log:
         "logs/{dataset}/plot.log",
     conda:
