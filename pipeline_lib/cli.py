@@ -20,6 +20,22 @@ def _env() -> dict:
     return env
 
 
+def _clear_stale_lock() -> None:
+    """Unlock this folder when a killed run left Snakemake's lock behind and no Snakemake runs here."""
+    import psutil
+
+    if not any(Path(".snakemake/locks").glob("*")):
+        return
+    here = Path.cwd().resolve()
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        if proc.pid != os.getpid() and proc.info["cwd"] and Path(proc.info["cwd"]).resolve() == here \
+                and any("snakemake" in part for part in proc.info["cmdline"] or []):
+            return
+    click.echo("removing the lock a killed run left behind", err=True)
+    subprocess.run([sys.executable, "-m", "snakemake", "--unlock", "--cores", "1"], env=_env(),
+                   capture_output=True, check=True)
+
+
 def _checked_params(path: str) -> None:
     try:
         load_params(path)
@@ -48,6 +64,7 @@ def run(cores, configfile, datasets, methods, attributes, profile, snakemake_arg
     params_path = configfile or "params.yaml"
     _checked_params(params_path)
     # outputs are written atomically, so a job a crash or SIGKILL interrupted is simply run again
+    _clear_stale_lock()
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete"]
     if configfile:
         cmd += ["--configfile", configfile]
