@@ -5,6 +5,7 @@ over one G + C forward, for K in {1, 3, 5}; (2) our batched forward-mode editor 
 full-Jacobian re-implementation (torch.autograd.functional.jacobian per code) and a
 finite-difference one: speed ratio and max deviation of the resulting codes, at latent
 dimensions 32, 128 and 512. Networks have random weights: cost does not depend on training.
+F is used as the editor uses it, its spectral normalisation baked in (``frozen``).
 
     python bench/sgf_step.py [--batch 64] [--repeats 5]
 """
@@ -17,7 +18,7 @@ import torch
 from torch.autograd.functional import jacobian
 
 from pipeline_lib.generators import build_generator
-from pipeline_lib.methods.sgf import AuxiliaryMapping, neumann_step
+from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, neumann_step
 from pipeline_lib.predictor import AttributePredictor
 
 
@@ -68,7 +69,7 @@ def main(batch, repeats, width, depth):
     print("\n(1) one SGF step / one G + C forward, latent dim 32")
     gen = build_generator("shapes", latent_dim=32).eval()
     pred = AttributePredictor(gen.schema, gen.resolution).eval().requires_grad_(False)
-    mapping = AuxiliaryMapping(32, 6, width, depth).eval().requires_grad_(False)
+    mapping = frozen(AuxiliaryMapping(32, 6, width, depth))
     z = gen.sample(batch, 1)
     with torch.no_grad():
         forward = best_time(lambda: pred(gen(z)), repeats)
@@ -81,7 +82,7 @@ def main(batch, repeats, width, depth):
     print("\n(2) editor vs full Jacobian vs finite differences (K=3; time for the batch, max |code difference|)")
     print(f"  {'dim':>5} {'ours ms':>9} {'jacobian ms':>12} {'speed-up':>9} {'max dev':>9} {'fin.diff ms':>12} {'fd max dev':>11}")
     for d in (32, 128, 512):
-        mapping = AuxiliaryMapping(d, 6, width, depth).eval().requires_grad_(False)
+        mapping = frozen(AuxiliaryMapping(d, 6, width, depth))
         z, c = torch.randn(batch, d), torch.rand(batch, 6)
         dc = 0.05 * torch.randn(batch, 6)
         with torch.no_grad():

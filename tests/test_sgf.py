@@ -145,3 +145,16 @@ def test_sgf_on_flat_shapes_moves_a_continuous_attribute_and_keeps_the_others():
                 tols=torch.full((5,), 0.1).numpy())
     kept_at_arrival = keep[range(40), first].mean()
     assert hit.any(1).mean() >= 0.9 and kept_at_arrival >= 0.9, (hit.any(1).mean(), kept_at_arrival)
+
+
+def test_saved_sgf_edits_exactly_like_the_fitted_one(tmp_path):
+    from pipeline_lib.methods import load_method, save_method
+
+    method, gen, pred = _toy_fit("sgf", width=16, depth=2, epochs=3, seed=1)
+    save_method(method, tmp_path / "sgf.pt")
+    again = load_method(tmp_path / "sgf.pt")
+    z = torch.randn(4, 6, generator=torch.Generator().manual_seed(8))
+    start = pred(z)[:, :1]
+    task = Task("a0", "continuous", ("a0",), (0,), start, start + 0.2)
+    strengths = torch.linspace(0, 2, 5)
+    assert torch.equal(method.path(z, task, strengths, gen, pred), again.path(z, task, strengths, gen, pred))

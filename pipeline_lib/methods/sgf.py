@@ -17,9 +17,12 @@ for ``dc = c*(t + dt) - C(G(z))``, so drift of any attribute is steered back; in
 """
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 from torch.func import jvp
+from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ..progress import progress
@@ -56,6 +59,18 @@ class AuxiliaryMapping(nn.Module):
         for layer in self.layers:
             h = layer(h, c)
         return self.out(h)
+
+
+def frozen(mapping: AuxiliaryMapping) -> AuxiliaryMapping:
+    """The trained mapping with its spectral normalisation baked into plain weights, for editing.
+
+    Spectral normalisation recomputes ``W / sigma(W)`` on every call; editing calls F 1 + K times a step.
+    """
+    mapping.eval()  # in training mode, reading the weight would run a power-iteration step
+    for module in mapping.modules():
+        if parametrize.is_parametrized(module, "weight"):
+            parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+    return mapping.requires_grad_(False)
 
 
 def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *, epochs: int, batch_size: int,
@@ -152,6 +167,7 @@ class SGF(EditMethod):
         probe = slice(0, min(len(latents), 512))
         sensitivity, self.jz_gain_ = jacobian_norms(self.mapping_, latents[probe], labels[probe])
         self.sensitivity_ = sensitivity.cpu()
+        self.editor_ = frozen(copy.deepcopy(self.mapping_))
         if (self.sensitivity_ < h["min_sensitivity"]).any():
             weak = self.sensitivity_.tolist()
             raise RuntimeError(f"SGF's F ignores the attributes (Assumption 1 fails): mean |dF/dc| per attribute "
@@ -160,7 +176,7 @@ class SGF(EditMethod):
 
     def path(self, z, task, strengths, generator, predictor):
         h = self.hyper
-        mapping = self.mapping_.to(z.device)
+        mapping = self.editor_.to(z.device)
         times = h["t_max"] * strengths.to(z) / strengths[-1].clamp_min(1e-12)
         with torch.no_grad():
             c0 = predictor(generator(z))
@@ -188,7 +204,7 @@ class SGF(EditMethod):
     def load_state(self, state):
         self.mapping_ = self._mapping(state["latent_dim"], state["c_dim"])
         self.mapping_.load_state_dict(state["mapping"])
-        self.mapping_.eval().requires_grad_(False)
+        self.editor_ = frozen(copy.deepcopy(self.mapping_))
         self.history_, self.sensitivity_, self.jz_gain_ = state["history"], state["sensitivity"], state["jz_gain"]
         return self
 
