@@ -18,7 +18,8 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = ()) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for truncated or foreign files
-        raise WeightFileError(f"weight file {path} is corrupt or not a torch checkpoint: {exc}") from exc
+        raise WeightFileError(f"weight file {path} is corrupt or not a torch checkpoint "
+                              f"({type(exc).__name__})") from exc
     if not isinstance(ckpt, dict):
         raise WeightFileError(f"weight file {path} holds a {type(ckpt).__name__}, expected a dict")
     missing = [k for k in required if k not in ckpt]
