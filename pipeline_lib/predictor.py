@@ -14,6 +14,7 @@ from torch.nn import functional as F
 from .atomic import atomic
 from .attributes import AttributeSchema
 from .progress import progress
+from .training import guarded_step
 from .weights import WeightFileError, load_checkpoint
 
 
@@ -82,12 +83,8 @@ def train_predictor(model: AttributePredictor, images: torch.Tensor, targets: to
         for start in range(0, len(images), batch_size):
             idx = order[start:start + batch_size]
             loss = model.loss(images[idx].to(device), targets[idx].to(device))
-            if not torch.isfinite(loss):
-                raise FloatingPointError("predictor training produced a non-finite loss; lower predictor.lr")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+            losses.append(guarded_step(opt, loss, lambda: "predictor training produced a non-finite loss; "
+                                                          "lower predictor.lr"))
         sched.step()
         history.append(sum(losses) / len(losses))
     model.eval()

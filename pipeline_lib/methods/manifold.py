@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from ..measure import measure
 from ..progress import progress
+from ..training import guarded_step
 from ..runtime import seeded
 from .base import EditMethod
 from .manifold_nets import CentroidLoss, DirectionMapper, LinearShifts, Reconstructor, Shifter, unit_rows
@@ -145,13 +146,10 @@ class _ShiftDiscovery(EditMethod):
         for it in progress(range(h["iterations"]), f"fit {self.name}"):
             pairs = self._pairs(nets, latents, generator, gen, h["batch_size"])
             terms = discovery_losses(nets["reconstructor"], nets["centroid"], *pairs, h)
-            if not torch.isfinite(terms["total"]):
-                values = ", ".join(f"{n}={v.item():.3g}" for n, v in terms.items())
-                raise FloatingPointError(f"{self.name} training: non-finite loss at iteration {it} ({values}); "
-                                         f"lower lr (now {h['lr']}) or eps_max (now {h['eps_max']})")
-            opt.zero_grad()
-            terms["total"].backward()
-            opt.step()
+            guarded_step(opt, terms["total"], lambda: (
+                f"{self.name} training: non-finite loss at iteration {it} ("
+                + ", ".join(f"{n}={v.item():.3g}" for n, v in terms.items())
+                + f"); lower lr (now {h['lr']}) or eps_max (now {h['eps_max']})"))
             history.append(torch.stack([terms[t].detach() for t in TERMS]))
         history = torch.stack(history).cpu() if history else torch.empty(0, len(TERMS))
         return {t: history[:, i] for i, t in enumerate(TERMS)}

@@ -18,6 +18,7 @@ for ``dc = c*(t + dt) - C(G(z))``, so drift of any attribute is steered back; in
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 from torch import nn
@@ -26,6 +27,7 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ..progress import progress
+from ..training import guarded_step
 from ..runtime import seeded
 from .base import EditMethod
 
@@ -92,16 +94,12 @@ def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *
         losses = []
         for idx in perm.split(batch_size):
             loss = (mapping(z[idx], c[idx]) - z[idx]).square().mean()
-            if not torch.isfinite(loss):
-                raise FloatingPointError("SGF mapping training produced a non-finite loss; lower methods.sgf.lr")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+            losses.append(guarded_step(opt, loss, lambda: "SGF mapping training produced a non-finite loss; "
+                                                          "lower methods.sgf.lr"))
         mapping.eval()
         with torch.no_grad():
             val_loss = (mapping(z[val], c[val]) - z[val]).square().mean().item()
-        if not torch.isfinite(torch.tensor(val_loss)):
+        if not math.isfinite(val_loss):
             raise FloatingPointError("SGF mapping validation loss is non-finite; check the labels for NaN")
         history["train"].append(sum(losses) / len(losses))
         history["val"].append(val_loss)
