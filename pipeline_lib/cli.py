@@ -186,22 +186,45 @@ def check(baseline, pattern, update):
     click.echo(f"all {len(rows)} metrics pass against {path}")
 
 
+def _scores_of(spec: str, scratch: Path) -> pd.DataFrame:
+    """The MDS tables of a result folder, or of ``REV`` / ``REV:FOLDER`` in git history copied to ``scratch``."""
+    from .compare import load_scores
+    from .revisions import RevisionError, export_scores, is_revision
+
+    try:
+        if Path(spec).is_dir():
+            return load_scores(spec)
+        if is_revision(spec):
+            return load_scores(export_scores(spec, scratch))
+    except (FileNotFoundError, RevisionError) as exc:
+        raise click.ClickException(str(exc)) from None
+    raise click.ClickException(f"{spec!r} is neither a result folder nor a git revision (REV or REV:FOLDER)")
+
+
 @main.command()
-@click.argument("old", type=click.Path(exists=True, file_okay=False))
-@click.argument("new", type=click.Path(exists=True, file_okay=False))
+@click.argument("old")
+@click.argument("new")
 @click.option("--source", type=click.Choice(["pred", "oracle", "all"]), default="pred", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 def compare(old, new, source, fmt):
-    """Compare the MDS of two result folders; '*' marks differences beyond both bootstrap intervals.
+    """Compare the MDS of two runs; '*' marks differences beyond both bootstrap intervals.
 
-    Example: latentbench compare ../baseline-run/reports reports
+    OLD and NEW are result folders (holding <dataset>/mds.parquet) or git revisions: REV reads
+    REV's reports/ folder, REV:FOLDER another one. A folder wins over a revision of the same name.
+    At a revision the tables come from DVC (the local cache, else the default remote).
+
+    \b
+    Examples:
+      latentbench compare ../baseline-run/reports reports
+      latentbench compare HEAD~1 HEAD
+      latentbench compare main reports          # main's committed results against this workspace
     """
-    from .compare import compare_scores, load_scores
+    import tempfile
 
-    try:
-        table = compare_scores(load_scores(old), load_scores(new))
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    from .compare import compare_scores
+
+    with tempfile.TemporaryDirectory(prefix="latentbench-compare-") as scratch:
+        table = compare_scores(_scores_of(old, Path(scratch, "old")), _scores_of(new, Path(scratch, "new")))
     if source != "all":
         table = table[table["source"] == source]
     if fmt == "json":

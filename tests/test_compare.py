@@ -2,9 +2,12 @@ import json
 
 import pandas as pd
 from click.testing import CliRunner
+from dvc.cli import main as dvc_main
 
 from pipeline_lib.cli import main
 from pipeline_lib.compare import compare_scores
+
+from conftest import run
 
 
 def _scores(mds, half_width=0.02):
@@ -32,3 +35,36 @@ def test_compare_command_reads_two_folders(tmp_path):
     empty.mkdir()
     result = CliRunner().invoke(main, ["compare", str(empty), str(tmp_path / "b")])
     assert result.exit_code == 1 and "holds no" in result.output
+
+
+def _dvc(*args):
+    """DVC in this process (no interpreter start per command); fails the test on a non-zero exit."""
+    assert dvc_main(["-q", *args]) == 0, args
+
+
+def test_compare_reads_two_git_revisions_from_the_dvc_remote(tmp_path, monkeypatch):
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    ws = tmp_path / "ws"
+    (ws / "reports" / "shapes").mkdir(parents=True)
+    run(["git", "init", "-q"], ws)
+    monkeypatch.chdir(ws)
+    _dvc("init")
+    _dvc("remote", "add", "-d", "local", "../remote")
+    for message, mds in (("before", [0.8, 0.5]), ("after", [0.8, 0.7])):
+        _scores(mds).to_parquet(ws / "reports" / "shapes" / "mds.parquet")
+        _dvc("add", "reports/shapes/mds.parquet")  # a DVC output, as the score stage's are
+        run(["git", "add", "-A"], ws)
+        run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", message], ws)
+        _dvc("push")  # each commit's outputs (`dvc push -A` misplaces a relative remote's old revisions)
+    clone = tmp_path / "clone"  # no DVC cache: both revisions come from the remote
+    run(["git", "clone", "-q", str(ws), str(clone)], tmp_path)
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(main, ["compare", "HEAD~1", "HEAD", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["method"]: r for r in json.loads(result.output)}
+    assert rows["ganspace"]["significant"] and not rows["sgf"]["significant"]
+    assert abs(rows["ganspace"]["diff"] - 0.2) < 1e-9
+    result = CliRunner().invoke(main, ["compare", "HEAD~1:results", "HEAD"])
+    assert result.exit_code == 1 and "holds no results/<dataset>/mds.parquet" in result.output
+    result = CliRunner().invoke(main, ["compare", "no-such-rev", "HEAD"])
+    assert result.exit_code == 1 and "neither a result folder nor a git revision" in result.output
