@@ -8,7 +8,7 @@ a test fails if they drift.
 
 import json
 
-from pipeline_lib.dag import stage_cfg
+from pipeline_lib.dag import stage_cfg, whole_cfg
 from pipeline_lib.params import (
     benchmark_targets,
     curvature_datasets,
@@ -18,9 +18,11 @@ from pipeline_lib.params import (
 
 
 configfile: "params.yaml"
+report: "reports/captions/workflow.rst"
 
 
 validate_params(config)
+PARAMS = config  # as given; the sweep's datasets are added below
 SWEEP = curvature_datasets(config)
 config = with_sweep_datasets(config)
 
@@ -47,9 +49,22 @@ def edits_of(dataset):
 
 rule all:
     input:
-        expand("reports/{dataset}/mdc.png", dataset=DATASETS),
-        expand("reports/{dataset}/mds.md", dataset=DATASETS),
+        expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "predictor.png"]),
+        "reports/params.html",
     default_target: True
+
+
+rule record_params:
+    output:
+        report("reports/params.html", caption="reports/captions/params.rst", category="Params"),
+    params:
+        cfg=whole_cfg(PARAMS),
+    log:
+        "logs/record_params.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.record_params --cfg '{params.cfg}' --out {output} --log {log}"
 
 
 rule build_generator:
@@ -195,6 +210,7 @@ rule plot:
     input:
         mdc="reports/{dataset}/mdc.parquet",
         mds="reports/{dataset}/mds.parquet",
+        evaluation="data/{dataset}/predictor_eval.json",
         generator="data/{dataset}/generator.pt",
         edits=lambda wc: edits_of(wc.dataset),
     output:
@@ -204,10 +220,17 @@ rule plot:
             category="MDC curves",
             labels={"dataset": "{dataset}"},
         ),
-        table=report(
-            "reports/{dataset}/mds.md",
+        table="reports/{dataset}/mds.md",
+        table_html=report(
+            "reports/{dataset}/mds.html",
             caption="reports/captions/mds.rst",
             category="MDS table",
+            labels={"dataset": "{dataset}"},
+        ),
+        predictor=report(
+            "reports/{dataset}/predictor.png",
+            caption="reports/captions/predictor.rst",
+            category="Predictor",
             labels={"dataset": "{dataset}"},
         ),
         grids=report(
@@ -226,7 +249,8 @@ rule plot:
         ENV
     shell:
         "python -m stages.plot --cfg '{params.cfg}' --mdc {input.mdc} --mds {input.mds}"
-        " --generator {input.generator} --out-figure {output.figure} --out-table {output.table}"
+        " --predictor-eval {input.evaluation} --generator {input.generator} --out-figure {output.figure}"
+        " --out-table {output.table} --out-table-html {output.table_html} --out-predictor {output.predictor}"
         " --grid-dir {output.grids} --log {log} {input.edits}"
 
 

@@ -45,53 +45,115 @@ def _checked_params(path: str) -> None:
 
 @click.group()
 def main():
-    """Benchmark latent-space manipulation methods of pretrained GANs with the MDC/MDS metric."""
+    """Benchmark latent-space manipulation methods of pretrained GANs with the MDC/MDS metric.
+
+    `latentbench COMMAND --help` explains each command, with an example.
+
+    \b
+    Example:
+      latentbench run --cores 2 && latentbench show && latentbench report
+    """
+
+
+def selection_options(command):
+    """--configfile, --dataset, --method, --attribute: the params and the part of the benchmark meant."""
+    for option in reversed([
+        click.option("--configfile", type=click.Path(exists=True, dir_okay=False),
+                     help="Params file instead of params.yaml."),
+        click.option("--dataset", "datasets", multiple=True, help="Only these datasets (repeatable)."),
+        click.option("--method", "methods", multiple=True, help="Only these methods (repeatable)."),
+        click.option("--attribute", "attributes", multiple=True,
+                     help="Only these target attributes or groups (repeatable)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _selection_args(configfile, datasets, methods, attributes) -> list[str]:
+    """Snakemake's arguments for a params file and a subset of the benchmark, both validated first."""
+    params_path = configfile or "params.yaml"
+    _checked_params(params_path)
+    args = ["--configfile", configfile] if configfile else []
+    if datasets or methods or attributes:
+        bench = dict(load_params(params_path)["benchmark"])
+        bench.update({k: list(v) for k, v in
+                      (("datasets", datasets), ("methods", methods), ("attributes", attributes)) if v})
+        try:
+            validate_params(load_params(params_path) | {"benchmark": bench})
+        except ParamsError as exc:
+            raise click.ClickException(str(exc)) from None
+        args += ["--config", f"benchmark={json.dumps(bench)}"]
+    return args
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--cores", default="all", show_default=True, help="Cores Snakemake may use.")
-@click.option("--configfile", type=click.Path(exists=True, dir_okay=False), help="Params file instead of params.yaml.")
-@click.option("--dataset", "datasets", multiple=True, help="Only these datasets (repeatable).")
-@click.option("--method", "methods", multiple=True, help="Only these methods (repeatable).")
-@click.option("--attribute", "attributes", multiple=True, help="Only these target attributes or groups (repeatable).")
+@selection_options
 @click.option("--profile", type=click.Path(exists=True, file_okay=False), help="A Snakemake profile folder.")
 @click.argument("snakemake_args", nargs=-1, type=click.UNPROCESSED)
 def run(cores, configfile, datasets, methods, attributes, profile, snakemake_args):
     """Run the benchmark DAG with Snakemake (arguments after -- pass through to it).
 
-    Example: latentbench run --cores 2 --method sgf --method interfacegan --attribute size -- --dry-run
+    \b
+    Examples:
+      latentbench run --cores 2 --method sgf --method interfacegan --attribute size -- --dry-run
+      latentbench run -- sweep      # the curvature sweep (reports/sweeps/curvature.png)
     """
-    params_path = configfile or "params.yaml"
-    _checked_params(params_path)
+    selection = _selection_args(configfile, datasets, methods, attributes)
     # outputs are written atomically, so a job a crash or SIGKILL interrupted is simply run again
     _clear_stale_lock()
-    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete"]
-    if configfile:
-        cmd += ["--configfile", configfile]
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete", *selection]
     if profile:
         cmd += ["--profile", profile]
-    if datasets or methods or attributes:
-        bench = dict(load_params(params_path)["benchmark"])
-        bench.update({k: list(v) for k, v in
-                      (("datasets", datasets), ("methods", methods), ("attributes", attributes)) if v})
-        params = load_params(params_path) | {"benchmark": bench}
-        try:
-            validate_params(params)
-        except ParamsError as exc:
-            raise click.ClickException(str(exc)) from None
-        cmd += ["--config", f"benchmark={json.dumps(bench)}"]
     sys.exit(subprocess.run(cmd + list(snakemake_args), env=_env()).returncode)
 
 
-@main.command()
-@click.option("--out", default="reports/report.html", show_default=True, type=click.Path(dir_okay=False))
-def report(out):
-    """Build the HTML report (Snakemake's --report) from the finished run.
+SWEEP_FIGURE = Path("reports/sweeps/curvature.png")
 
-    Example: latentbench report --out reports/report.html
+
+@main.command()
+@click.option("--out", default="reports/report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The report file: one self-contained HTML page.")
+@selection_options
+@click.option("--screenshots", type=click.Path(file_okay=False),
+              help="Also open the report in headless Chromium, save one PNG per result category in this "
+                   "folder, and fail on script errors or an empty category.")
+def report(out, configfile, datasets, methods, attributes, screenshots):
+    """Build the HTML report of the finished run (Snakemake's --report), one self-contained file.
+
+    It holds the MDS table with intervals and the predictor's held-out error, the MDC curves, the
+    edit grids, the method fits and predictor training curves, the params of the run, and the
+    curvature sweep's figure when `latentbench run -- sweep` made one. Give the same --configfile
+    and selection as the run.
+
+    \b
+    Examples:
+      latentbench report --out reports/report.html
+      latentbench report --configfile tests/tiny_params.yaml --screenshots reports/screenshots
     """
-    _checked_params("params.yaml")
-    sys.exit(subprocess.run([sys.executable, "-m", "snakemake", "--report", out], env=_env()).returncode)
+    targets = ["all", "sweep"] if SWEEP_FIGURE.exists() else ["all"]
+    cmd = [sys.executable, "-m", "snakemake", "--report", out,
+           *_selection_args(configfile, datasets, methods, attributes), *targets]
+    if code := subprocess.run(cmd, env=_env()).returncode:
+        sys.exit(code)
+    if screenshots:
+        _check_in_browser(Path(out), Path(screenshots))
+
+
+def _check_in_browser(report_path: Path, shots: Path) -> None:
+    try:
+        from .report_view import ReportViewError, inspect_report
+    except ImportError:
+        raise click.ClickException("--screenshots needs playwright: bash scripts/setup.sh") from None
+    try:
+        view = inspect_report(report_path, shots)
+    except ReportViewError as exc:
+        raise click.ClickException(str(exc)) from None
+    for category, count in view.results.items():
+        click.echo(f"{category}: {count} result(s); first shows {view.shown[category].splitlines()[0]}")
+    click.echo(f"screenshots in {shots}/")
+    if view.errors or not view.results:
+        raise click.ClickException("the report did not render cleanly:\n" + "\n".join(view.errors or ["no results"]))
 
 
 @main.command("dvc-sync")
@@ -130,8 +192,10 @@ def repro():
 
 @main.command()
 @click.option("--dataset", default=None, help="Only this dataset.")
-@click.option("--source", type=click.Choice(["pred", "oracle"]), default="pred", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--source", type=click.Choice(["pred", "oracle"]), default="pred", show_default=True,
+              help="Scores measured by the attribute predictor or by the generator's true attributes.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Output format.")
 def show(dataset, source, fmt):
     """Print the MDS table (mean over attributes last) from reports/.
 
@@ -162,6 +226,7 @@ def check(baseline, pattern, update):
     """Fail (exit 1) when an MDS metric dropped below the baseline by more than its tolerance.
 
     Exit 2 on a missing or malformed baseline or metrics file.
+
     Example: latentbench check --baseline mds-baseline.json
     """
     from . import gate
@@ -204,8 +269,10 @@ def _scores_of(spec: str, scratch: Path) -> pd.DataFrame:
 @main.command()
 @click.argument("old")
 @click.argument("new")
-@click.option("--source", type=click.Choice(["pred", "oracle", "all"]), default="pred", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--source", type=click.Choice(["pred", "oracle", "all"]), default="pred", show_default=True,
+              help="Scores measured by the attribute predictor, the generator's true attributes, or both.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Output format; json adds both intervals.")
 def compare(old, new, source, fmt):
     """Compare the MDS of two runs; '*' marks differences beyond both bootstrap intervals.
 

@@ -38,6 +38,11 @@ def stage_cfg(config: dict, **sections: str):
     return render
 
 
+def whole_cfg(config: dict):
+    """:func:`stage_cfg` of every top-level section: for a stage that records all the params of a run."""
+    return stage_cfg(config, **{key: key for key in config if key not in RUNTIME_KEYS})
+
+
 def snakemake_jobs(workdir: Path) -> list[dict]:
     """Every job of the default target, from a forced dry run: rule, inputs, outputs, params keys."""
     out = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--printshellcmds", "--forceall",

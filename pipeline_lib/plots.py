@@ -49,22 +49,45 @@ def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
     return fig
 
 
-def mds_markdown(scores: pd.DataFrame) -> str:
-    """MDS per method x attribute with 95% bootstrap intervals, the mean, and the oracle mean."""
+def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """The MDS table as text cells: one row per method with ``MDS [95% interval]`` per target attribute,
+    the mean and the oracle mean; a last row with the predictor's held-out error per attribute."""
     pred = scores[scores["source"] == "pred"]
     attrs = list(dict.fromkeys(pred["attribute"]))
-    lines = ["| method | " + " | ".join(attrs) + " | mean | oracle mean |",
-             "|---" * (len(attrs) + 3) + "|"]
-    for method, rows in pred.groupby("method", sort=True):
-        cell = rows.set_index("attribute")
-        cells = [f"{cell.at[a, 'mds']:.3f} [{cell.at[a, 'ci_low']:.2f}, {cell.at[a, 'ci_high']:.2f}]"
-                 if a in cell.index else "" for a in attrs]
+    rows = []
+    for method, group in pred.groupby("method", sort=True):
+        cell = group.set_index("attribute")
         oracle = scores[(scores["method"] == method) & (scores["source"] == "oracle")]["mds"]
-        oracle_mean = f"{oracle.mean():.3f}" if len(oracle) else "n/a"
-        lines.append(f"| {method} | " + " | ".join(cells) + f" | {rows['mds'].mean():.3f} | {oracle_mean} |")
+        rows.append([method]
+                    + [f"{cell.at[a, 'mds']:.3f} [{cell.at[a, 'ci_low']:.2f}, {cell.at[a, 'ci_high']:.2f}]"
+                       if a in cell.index else "" for a in attrs]
+                    + [f"{group['mds'].mean():.3f}", f"{oracle.mean():.3f}" if len(oracle) else "n/a"])
     errors = pred.drop_duplicates("attribute").set_index("attribute")["predictor_error"]
-    lines.append("| predictor held-out error | " + " | ".join(f"{errors[a]:.3f}" for a in attrs) + " | | |")
+    rows.append(["predictor held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + ["", ""])
+    return pd.DataFrame(rows, columns=["method", *attrs, "mean", "oracle mean"])
+
+
+def mds_markdown(scores: pd.DataFrame) -> str:
+    """:func:`mds_summary` as a markdown table."""
+    table = mds_summary(scores)
+    line = lambda cells: "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"  # noqa: E731
+    lines = [line(table.columns), "|---" * len(table.columns) + "|", *map(line, table.itertuples(index=False))]
     return "\n".join(lines) + "\n"
+
+
+def predictor_figure(evaluation: dict) -> plt.Figure:
+    """The attribute predictor's training loss per epoch and its held-out error per attribute."""
+    fig, (curve, bars) = plt.subplots(1, 2, figsize=(9, 3.4))
+    losses = evaluation["loss_history"]
+    curve.plot(np.arange(1, len(losses) + 1), losses, "-o", ms=3)
+    curve.set(xlabel="epoch", ylabel="training loss", title="predictor training curve")
+    curve.grid(alpha=0.3)
+    errors = evaluation["held_out_error"]
+    bars.bar(list(errors), list(errors.values()))
+    bars.set(ylabel="error (binary: rate; continuous: MAE)", title="held-out error per attribute")
+    bars.tick_params(axis="x", rotation=45, labelsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def fit_figure(summary: dict) -> plt.Figure:

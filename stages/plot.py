@@ -1,4 +1,5 @@
-"""Plot a dataset: its MDC curves, its MDS table as markdown, and one edit grid per edit table."""
+"""Plot a dataset: MDC curves, the MDS table (markdown and HTML), the predictor's fit, one edit grid per edit table."""
+import json
 from pathlib import Path
 
 import click
@@ -8,7 +9,8 @@ import torch
 
 from pipeline_lib.atomic import save_figure, write_text
 from pipeline_lib.generators import load_generator
-from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown
+from pipeline_lib.pages import mds_html
+from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown, predictor_figure
 from pipeline_lib.tables import codes_from, read_table
 from stages.common import cfg_option, log_option, stage
 
@@ -29,19 +31,27 @@ def save_grid(table: pd.DataFrame, generator, codes: int, strengths: int, title:
 @cfg_option
 @click.option("--mdc", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--mds", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--predictor-eval", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The predictor's training curve and held-out error (JSON).")
 @click.option("--generator", "generator_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-table", required=True, type=click.Path(dir_okay=False))
+@click.option("--out-table-html", required=True, type=click.Path(dir_okay=False))
+@click.option("--out-predictor", required=True, type=click.Path(dir_okay=False))
 @click.option("--grid-dir", required=True, type=click.Path(file_okay=False),
               help="Grids go to <grid-dir>/<method>/<target>.png.")
 @click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def main(cfg, mdc, mds, generator_path, out_figure, out_table, grid_dir, edits, log_path):
+def main(cfg, mdc, mds, predictor_eval, generator_path, out_figure, out_table, out_table_html, out_predictor,
+         grid_dir, edits, log_path):
     """EDITS are files named .../<method>/<target>.parquet."""
     p = cfg["plot"]
     with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table):
         scores = read_table(mds)
         save_figure(mdc_figure(read_table(mdc), scores), out_figure)
         write_text(out_table, mds_markdown(scores))
+        write_text(out_table_html, mds_html(scores))
+        with open(predictor_eval) as f:
+            save_figure(predictor_figure(json.load(f)), out_predictor)
         generator = load_generator(generator_path)
         for path in map(Path, edits):
             method, target = path.parent.name, path.stem

@@ -1,0 +1,59 @@
+"""The HTML report: what it holds, and that it renders in headless Chromium without script errors."""
+import re
+import shutil
+import sys
+
+import matplotlib.image
+import yaml
+
+from pipeline_lib.report_view import inspect_report
+
+from conftest import run
+
+CLI = [sys.executable, "-m", "pipeline_lib.cli"]
+CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params"}
+
+
+def test_report_of_a_run_without_sweep_holds_every_result_but_the_sweep(tiny_run, tmp_path):
+    report = tmp_path / "report.html"
+    run(CLI + ["report", "--out", str(report)], tiny_run)
+    html = report.read_text()
+    for name in ("mdc.png", "mds.html", "predictor.png", "params.html", "Manipulation Disentanglement Curves"):
+        assert name in html, name
+    assert "curvature.png" not in html
+
+
+def _with_a_sweep(tiny_run, ws):
+    """A copy of the tiny run whose curvature sweep ran. Its second curvature reuses the base dataset's
+    outputs (copied, so nothing is retrained): the report's layout is under test, not the sweep."""
+    shutil.copytree(tiny_run, ws, symlinks=True)
+    params = yaml.safe_load((ws / "params.yaml").read_text())
+    params["sweeps"]["curvature"]["values"] = [0.5, 1.0]
+    (ws / "params.yaml").write_text(yaml.safe_dump(params))
+    for folder in ("data", "reports"):
+        shutil.copytree(ws / folder / "shapes", ws / folder / "shapes_curvature_1")
+    run(CLI + ["run", "--cores", "1", "--", "sweep"], ws)
+    return ws
+
+
+def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(tiny_run, tmp_path):
+    ws = _with_a_sweep(tiny_run, tmp_path / "ws")
+    shots = tmp_path / "shots"
+    out = run(CLI + ["report", "--out", "report.html", "--screenshots", str(shots)], ws).stdout
+    assert "MDS table: 1 result(s)" in out
+    assert matplotlib.image.imread(shots / "mds-table.png").shape[:2] == (900, 1400)
+
+    view = inspect_report(ws / "report.html")
+    assert view.errors == []
+    assert set(view.results) == CATEGORIES | {"Curvature sweep"}
+    assert "latentbench" in view.description and "shapes" in view.description
+    table = view.shown["MDS table"]
+    methods = yaml.safe_load((ws / "params.yaml").read_text())["benchmark"]["methods"]
+    assert all(re.search(rf"^{m}\t\d\.\d{{3}} \[\d\.\d\d, \d\.\d\d\]", table, re.M) for m in methods), table
+    assert "predictor held-out error" in table
+    assert "curvature: 0.5" in view.shown["Params"] and "sgf:" in view.shown["Params"]
+    for category in ("MDC curves", "Edit grids", "Method fits", "Predictor", "Curvature sweep"):
+        width, height = map(int, re.fullmatch(r"image (\d+)x(\d+)", view.shown[category]).groups())
+        assert width > 300 and height > 300, category
+    assert view.results["Edit grids"] == 7 * 3
+    assert view.results["Method fits"] == 2 * 7  # the sweep's second dataset fits every method too
