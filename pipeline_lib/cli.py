@@ -150,7 +150,8 @@ def _check_in_browser(report_path: Path, shots: Path) -> None:
     except ReportViewError as exc:
         raise click.ClickException(str(exc)) from None
     for category, count in view.results.items():
-        click.echo(f"{category}: {count} result(s); first shows {view.shown[category].splitlines()[0]}")
+        first = (view.shown[category].splitlines() or ["an empty page"])[0]
+        click.echo(f"{category}: {count} result(s); first shows {first}")
     click.echo(f"screenshots in {shots}/")
     if view.errors or not view.results:
         raise click.ClickException("the report did not render cleanly:\n" + "\n".join(view.errors or ["no results"]))

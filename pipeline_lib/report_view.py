@@ -19,7 +19,7 @@ TIMEOUT_MS = 15_000
 
 
 class ReportViewError(Exception):
-    """No browser to open the report with."""
+    """No browser to open the report with, or a part of the report that does not show."""
 
 
 @dataclass
@@ -51,6 +51,7 @@ def _show_first_result(page, category: str) -> str:
 
 def inspect_report(report: Path, shots: Path | None = None, size: tuple[int, int] = (1400, 900)) -> ReportView:
     """Open ``report`` and every result category in it; with ``shots``, save ``<category>.png`` views there."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
@@ -72,7 +73,10 @@ def inspect_report(report: Path, shots: Path | None = None, size: tuple[int, int
         items = page.locator("nav ul li").all_inner_texts()
         categories = items[[i.strip().lower() for i in items].index("results") + 1:]
         for category in categories:
-            view.shown[category] = _show_first_result(page, category)
+            try:
+                view.shown[category] = _show_first_result(page, category)
+            except PlaywrightError as exc:
+                raise ReportViewError(f"category {category!r} of {report} shows no result: {exc}") from None
             view.results[category] = page.locator("nav tbody tr").count()
             if shots:
                 page.screenshot(path=shots / f"{_slug(category)}.png")

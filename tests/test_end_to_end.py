@@ -79,7 +79,8 @@ def test_rerun_does_nothing_and_a_ganspace_change_reruns_only_ganspace(tiny_run,
     params["methods"]["ganspace"]["probe"] += 1
     (ws / "params.yaml").write_text(yaml.safe_dump(params))
     assert _planned_jobs(ws) == {"fit_method": 1, "edit": len(params["benchmark"]["attributes"]),
-                                 "score": 1, "plot": 1, "all": 1}
+                                 "score": 1, "plot": 1, "all": 1,
+                                 "record_params": 1}  # the report's params page records every section
 
 
 @pytest.mark.slow
