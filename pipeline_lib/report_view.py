@@ -15,7 +15,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 # no first-run, sync or update traffic: this machine's network is closed to Chromium's services
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000
 
 
 class ReportViewError(Exception):
@@ -39,6 +39,7 @@ def _slug(name: str) -> str:
 def _show_first_result(page, category: str) -> str:
     """Open ``category`` from the menu and view its first result; returns what the main panel shows."""
     page.locator("nav li a", has_text=re.compile(f"^{re.escape(category)}$")).click()
+    page.locator("nav ol", has_text=category).wait_for()  # the breadcrumbs: the category's list is up
     page.locator('nav tbody tr [iconname="eye"]').first.click()
     panel = page.locator("#app .justify-center.h-screen")
     shown = panel.locator("img, iframe").first
@@ -56,6 +57,8 @@ def inspect_report(report: Path, shots: Path | None = None, size: tuple[int, int
 
     if not CHROMIUM.exists():
         raise ReportViewError(f"no {CHROMIUM}: run `bash scripts/install_browser.sh` (Debian's chromium)")
+    if not Path(report).is_file():
+        raise ReportViewError(f"no report at {report}: build it with `latentbench report`")
     view = ReportView()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -81,5 +84,6 @@ def inspect_report(report: Path, shots: Path | None = None, size: tuple[int, int
             if shots:
                 page.screenshot(path=shots / f"{_slug(category)}.png")
             page.locator("nav ol li a").first.click()  # home: back to the menu
+            page.locator("nav ul li", has_text=re.compile("^results$", re.I)).wait_for()
         browser.close()
     return view
