@@ -8,10 +8,11 @@ a test fails if they drift.
 
 import json
 
-from pipeline_lib.dag import stage_cfg, whole_cfg
+from pipeline_lib.dag import alternatives, stage_cfg, whole_cfg
 from pipeline_lib.params import (
     benchmark_targets,
     curvature_datasets,
+    datasets_of,
     validate_params,
     with_sweep_datasets,
 )
@@ -47,10 +48,15 @@ def edits_of(dataset):
     )
 
 
+def has_images(dataset):
+    return "images" in config["datasets"][dataset]
+
+
 rule all:
     input:
         expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "predictor.png"]),
         "reports/params.html",
+        "reports/benchmark/mds.md",
     default_target: True
 
 
@@ -70,6 +76,8 @@ rule record_params:
 rule build_generator:
     output:
         "data/{dataset}/generator.pt",
+    wildcard_constraints:
+        dataset=alternatives(datasets_of(config, "procedural")),
     params:
         cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
     log:
@@ -80,21 +88,62 @@ rule build_generator:
         "python -m stages.build_generator --cfg '{params.cfg}' --out {output} --log {log}"
 
 
+rule prepare_images:
+    output:
+        "data/{dataset}/images.pt",
+    params:
+        cfg=stage_cfg(config, images="datasets.{dataset}.images"),
+    log:
+        "logs/{dataset}/prepare_images.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.prepare_images --cfg '{params.cfg}' --out {output} --log {log}"
+
+
+rule train_generator:
+    input:
+        images="data/{dataset}/images.pt",
+    output:
+        weights="data/{dataset}/generator.pt",
+        evaluation="data/{dataset}/generator_eval.json",
+        figure=report(
+            "reports/{dataset}/generator.png",
+            caption="reports/captions/generator.rst",
+            category="Generator training",
+            labels={"dataset": "{dataset}"},
+        ),
+    wildcard_constraints:
+        dataset=alternatives(datasets_of(config, "conv_gan")),
+    params:
+        cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
+    threads: TORCH_THREADS
+    log:
+        "logs/{dataset}/train_generator.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.train_generator --cfg '{params.cfg}' --images {input.images} --out {output.weights}"
+        " --out-eval {output.evaluation} --out-figure {output.figure} --log {log}"
+
+
 rule train_predictor:
     input:
-        generator="data/{dataset}/generator.pt",
+        # real images where the dataset has them, else the procedural generator's renders
+        source=lambda wc: f"data/{wc.dataset}/{'images' if has_images(wc.dataset) else 'generator'}.pt",
     output:
         weights="data/{dataset}/predictor.pt",
         evaluation="data/{dataset}/predictor_eval.json",
     params:
         cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
+        source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
     threads: TORCH_THREADS
     log:
         "logs/{dataset}/train_predictor.log",
     conda:
         ENV
     shell:
-        "python -m stages.train_predictor --cfg '{params.cfg}' --generator {input.generator}"
+        "python -m stages.train_predictor --cfg '{params.cfg}' {params.source} {input.source}"
         " --out {output.weights} --out-eval {output.evaluation} --log {log}"
 
 
@@ -252,6 +301,32 @@ rule plot:
         " --predictor-eval {input.evaluation} --generator {input.generator} --out-figure {output.figure}"
         " --out-table {output.table} --out-table-html {output.table_html} --out-predictor {output.predictor}"
         " --grid-dir {output.grids} --log {log} {input.edits}"
+
+
+rule summarize:
+    input:
+        expand("reports/{dataset}/mds.parquet", dataset=DATASETS),
+    output:
+        table="reports/benchmark/mds.md",
+        html=report(
+            "reports/benchmark/mds.html",
+            caption="reports/captions/benchmark.rst",
+            category="Across datasets",
+        ),
+        figure=report(
+            "reports/benchmark/mds.png",
+            caption="reports/captions/benchmark.rst",
+            category="Across datasets",
+        ),
+    params:
+        cfg=stage_cfg(config),
+    log:
+        "logs/benchmark/summarize.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.summarize --cfg '{params.cfg}' --out-table {output.table} --out-html {output.html}"
+        " --out-figure {output.figure} --log {log} {input}"
 
 
 rule sweep:

@@ -27,6 +27,11 @@ def lookup(config: dict, dotted: str):
     return node
 
 
+def alternatives(names: list[str]) -> str:
+    """A wildcard pattern matching exactly ``names`` (nothing when the list is empty)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
 def stage_cfg(config: dict, **sections: str):
     """``name=dotted.key.path`` (may hold ``{wildcards}``) -> function of wildcards giving the JSON."""
     def render(wildcards) -> str:

@@ -35,6 +35,14 @@ def mds_html(scores: pd.DataFrame) -> str:
     return _page(f"MDS on {dataset}", table + note)
 
 
+def cross_dataset_html(means: pd.DataFrame) -> str:
+    """Mean MDS (methods x datasets) as an HTML page, methods ordered by their mean over datasets."""
+    table = means.assign(**{"mean over datasets": means.mean(axis=1)}).sort_values("mean over datasets",
+                                                                                   ascending=False)
+    body = table.reset_index().to_html(index=False, border=0, float_format="{:.3f}".format)
+    return _page("Mean MDS per method and dataset", body + "<p>Mean over each dataset's targets (predictor).</p>")
+
+
 def params_html(params: dict) -> str:
     """The params a run used, as YAML in an HTML page."""
     text = yaml.safe_dump(params, sort_keys=False, default_flow_style=None, width=100)

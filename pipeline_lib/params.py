@@ -8,10 +8,12 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .attributes import AttributeSchema
 from .generators.shapes import SCHEMA as SHAPES_SCHEMA
+from .imagesets import image_set_schema
 from .methods import METHODS
 
-STATIC_SCHEMAS = {"shapes": SHAPES_SCHEMA}
+PROCEDURAL = {"shapes": SHAPES_SCHEMA}  # generator kinds that render their own labeled images
 
 
 class ParamsError(ValueError):
@@ -35,6 +37,8 @@ def validate_params(params: dict) -> dict:
     if errors:
         lines = [f"  {_where(e)}: {e.message}" for e in errors]
         raise ParamsError("invalid params:\n" + "\n".join(lines))
+    for name, dataset in params["datasets"].items():
+        _check_dataset(name, dataset)
     bench = params["benchmark"]
     for name in bench["datasets"]:
         if name not in params["datasets"]:
@@ -45,12 +49,15 @@ def validate_params(params: dict) -> dict:
         if name not in params["methods"]:
             raise ParamsError(f"benchmark.methods: method {name!r} has no settings under methods.{name}")
     if bench["attributes"] != "all":
-        for name in bench["datasets"]:
-            known = attribute_names(params, name)
-            for attr in bench["attributes"]:
-                if attr not in known:
-                    raise ParamsError(f"benchmark.attributes: unknown attribute {attr!r} for dataset "
-                                      f"{name!r}; allowed: {known}")
+        known = {name: attribute_names(params, name) for name in bench["datasets"]}
+        for attr in bench["attributes"]:
+            if not any(attr in names for names in known.values()):
+                raise ParamsError(f"benchmark.attributes: unknown attribute {attr!r}; the datasets measure "
+                                  + "; ".join(f"{d}: {names}" for d, names in known.items()))
+        for name, names in known.items():
+            if not set(names) & set(bench["attributes"]):
+                raise ParamsError(f"benchmark.attributes: none of them is measured on dataset {name!r}; "
+                                  f"it measures {names} (choose datasets in benchmark.datasets or with --dataset)")
     sweep = params.get("sweeps", {}).get("curvature")
     if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
@@ -61,14 +68,40 @@ def validate_params(params: dict) -> dict:
     return params
 
 
+def _check_dataset(name: str, dataset: dict) -> None:
+    """A procedural generator renders its own training images; a trained one needs a real image set."""
+    kind = dataset["generator"]["kind"]
+    if kind in PROCEDURAL:
+        if "images" in dataset:
+            raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
+        missing = [k for k in ("train_samples", "held_out") if k not in dataset["predictor"]]
+        if missing:
+            raise ParamsError(f"datasets.{name}.predictor: {missing} are required for rendered training images")
+    elif "images" not in dataset:
+        raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
+
+
+def dataset_schema(params: dict, dataset: str) -> AttributeSchema:
+    """What the dataset's predictor measures: the procedural generator's factors, or the image set's labels."""
+    cfg = params["datasets"][dataset]
+    kind = cfg["generator"]["kind"]
+    return PROCEDURAL[kind] if kind in PROCEDURAL else image_set_schema(cfg["images"]["kind"])
+
+
+def datasets_of(params: dict, kind: str) -> list[str]:
+    """Names of the datasets whose generator is ``kind`` (``procedural``: any kind in PROCEDURAL)."""
+    match = (lambda k: k in PROCEDURAL) if kind == "procedural" else (lambda k: k == kind)  # noqa: E731
+    return sorted(n for n, d in params["datasets"].items() if match(d["generator"]["kind"]))
+
+
 def attribute_names(params: dict, dataset: str) -> list[str]:
     """Attribute and group names the dataset's predictor measures."""
-    schema = STATIC_SCHEMAS[params["datasets"][dataset]["generator"]["kind"]]
+    schema = dataset_schema(params, dataset)
     return [*schema.names, *schema.groups]
 
 
 def benchmark_targets(params: dict, dataset: str) -> list[str]:
-    """Attributes and groups the benchmark edits on ``dataset``: all of them, or the chosen ones."""
+    """Attributes and groups the benchmark edits on ``dataset``: all of them, or the chosen ones it has."""
     chosen = params["benchmark"]["attributes"]
     names = attribute_names(params, dataset)
     return names if chosen == "all" else [a for a in names if a in chosen]

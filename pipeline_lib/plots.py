@@ -136,3 +136,49 @@ def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def gan_figure(history: dict[str, list[float]], samples, real, generated, kl: float) -> plt.Figure:
+    """GAN training: loss curves, a grid of (64, 3, R, R) samples, real vs generated class histograms."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for name, losses in history.items():
+        axes[0].plot(np.arange(1, len(losses) + 1), losses, label=name)
+    axes[0].set(xlabel="x50 iterations", ylabel="hinge loss", title="GAN training")
+    axes[0].legend(fontsize=8)
+    side = int(len(samples) ** 0.5)
+    axes[1].imshow(to_grid(samples[: side * side].view(side, side, *samples.shape[1:])), interpolation="nearest")
+    axes[1].set(title="generated samples")
+    axes[1].axis("off")
+    classes = np.arange(len(real))
+    axes[2].bar(classes - 0.2, real.numpy(), 0.4, label="real")
+    axes[2].bar(classes + 0.2, generated.numpy(), 0.4, label="generated")
+    axes[2].set(xticks=classes, xlabel="class (probe)", ylabel="fraction", title=f"class histogram, KL {kl:.3f}")
+    axes[2].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def cross_dataset_markdown(means: pd.DataFrame) -> str:
+    """Mean MDS (methods x datasets) as markdown, methods ordered by their mean over datasets."""
+    order = means.mean(axis=1).sort_values(ascending=False).index
+    lines = ["| method | " + " | ".join(means.columns) + " | mean over datasets |",
+             "|---" * (len(means.columns) + 2) + "|"]
+    for method in order:
+        row = means.loc[method]
+        lines.append(f"| {method} | " + " | ".join("" if pd.isna(v) else f"{v:.3f}" for v in row)
+                     + f" | {row.mean():.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def cross_dataset_figure(means: pd.DataFrame) -> plt.Figure:
+    """Heat map of mean MDS, methods x datasets, each cell annotated."""
+    fig, ax = plt.subplots(figsize=(1.6 * len(means.columns) + 2.5, 0.45 * len(means) + 1.4))
+    im = ax.imshow(means.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(means.to_numpy()):
+        ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black", fontsize=8)
+    ax.set_xticks(range(len(means.columns)), means.columns)
+    ax.set_yticks(range(len(means)), means.index)
+    ax.set_title("mean MDS over targets (predictor)", fontsize=10)
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig

@@ -15,8 +15,12 @@ import torch
 import yaml
 
 from pipeline_lib.dag import snakemake_jobs
+from pipeline_lib.params import benchmark_targets
 
 from conftest import make_workspace, run, tool_env
+
+
+TABLES = [f"reports/{d}/{t}" for d in ("shapes", "digits") for t in ("mds.parquet", "mdc.parquet", "metrics.json")]
 
 
 def _parse(path):
@@ -47,20 +51,32 @@ def test_every_declared_output_exists_and_parses(tiny_run):
         path = tiny_run / out
         for file in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
             _parse(file)
-    grids = sorted(p.relative_to(tiny_run / "reports/shapes/grids") for p in tiny_run.rglob("grids/*/*.png"))
-    assert len(grids) == 7 * 3 and grids[0].as_posix() == "ganspace/position.png"
+    grids = sorted(p.relative_to(tiny_run / "reports") for p in tiny_run.rglob("grids/*/*.png"))
+    assert len(grids) == 7 * (3 + 2) and grids[0].as_posix() == "digits/grids/ganspace/loop.png"
+    gan = next(j for j in jobs if j["rule"] == "train_generator")
+    assert gan["outputs"] == ["data/digits/generator.pt", "data/digits/generator_eval.json",
+                              "reports/digits/generator.png"]
 
 
-def test_scores_are_in_range_with_intervals(tiny_run):
-    scores = pd.read_parquet(tiny_run / "reports/shapes/mds.parquet")
-    assert set(scores["source"]) == {"pred", "oracle"}
+@pytest.mark.parametrize("dataset, sources", [("shapes", {"pred", "oracle"}), ("digits", {"pred"})])
+def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
+    scores = pd.read_parquet(tiny_run / f"reports/{dataset}/mds.parquet")
+    assert set(scores["source"]) == sources  # a trained GAN has no oracle
     params = yaml.safe_load((tiny_run / "params.yaml").read_text())
     assert set(scores["method"]) == set(params["benchmark"]["methods"])
-    assert set(scores["attribute"]) == set(params["benchmark"]["attributes"])
+    assert set(scores["attribute"]) == set(benchmark_targets(params, dataset))
     assert scores["mds"].between(0, 1).all()
     assert (scores["ci_low"] <= scores["ci_high"]).all()
-    metrics = json.loads((tiny_run / "reports/shapes/metrics.json").read_text())
+    metrics = json.loads((tiny_run / f"reports/{dataset}/metrics.json").read_text())
     assert 0 <= metrics["ganspace"]["mean"] <= 1
+
+
+def test_cross_dataset_table_has_every_method_and_dataset(tiny_run):
+    table = (tiny_run / "reports/benchmark/mds.md").read_text().splitlines()
+    assert table[0] == "| method | digits | shapes | mean over datasets |"
+    assert len(table) == 2 + 7
+    gan = json.loads((tiny_run / "data/digits/generator_eval.json").read_text())
+    assert gan["class_kl"] >= 0 and len(gan["generated_class_histogram"]) == 10
 
 
 def _planned_jobs(ws) -> dict[str, int]:
@@ -78,8 +94,8 @@ def test_rerun_does_nothing_and_a_ganspace_change_reruns_only_ganspace(tiny_run,
     params = yaml.safe_load((ws / "params.yaml").read_text())
     params["methods"]["ganspace"]["probe"] += 1
     (ws / "params.yaml").write_text(yaml.safe_dump(params))
-    assert _planned_jobs(ws) == {"fit_method": 1, "edit": len(params["benchmark"]["attributes"]),
-                                 "score": 1, "plot": 1, "all": 1,
+    assert _planned_jobs(ws) == {"fit_method": 2, "edit": len(params["benchmark"]["attributes"]),
+                                 "score": 2, "plot": 2, "summarize": 1, "all": 1,
                                  "record_params": 1}  # the report's params page records every section
 
 
@@ -90,7 +106,7 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
     run([sys.executable, "-m", "dvc", "init", "-q"], ws)
     run([sys.executable, "-m", "pipeline_lib.cli", "dvc-sync"], ws)
     run([sys.executable, "-m", "dvc", "repro", "--quiet"], ws)
-    for table in ("reports/shapes/mds.parquet", "reports/shapes/mdc.parquet", "reports/shapes/metrics.json"):
+    for table in TABLES:
         # a second clean run of the same params, by the other tool: byte-identical tables
         assert (ws / table).read_bytes() == (tiny_run / table).read_bytes(), table
     assert "dvc.lock" in {p.name for p in ws.iterdir()}
@@ -151,5 +167,5 @@ def test_a_run_killed_mid_stage_finishes_with_the_same_tables(tiny_run, tmp_path
     job.wait()
     assert not (ws / "reports/shapes/mds.parquet").exists()
     run([sys.executable, "-m", "pipeline_lib.cli", "run", "--cores", "2"], ws)
-    for table in ("reports/shapes/mds.parquet", "reports/shapes/mdc.parquet", "reports/shapes/metrics.json"):
+    for table in TABLES:
         assert (ws / table).read_bytes() == (tiny_run / table).read_bytes(), table

@@ -28,6 +28,11 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["benchmark"].update(attributes=["smile"]), "smile"),
     (lambda p: p["methods"]["ganspace"].update(features="pixels"), "methods.ganspace.features"),
     (lambda p: p["metric"]["tolerances"].update(smile=0.1), "smile"),
+    (lambda p: p["datasets"]["digits"]["generator"].update(curvature=1.0), "datasets.digits.generator"),
+    (lambda p: p["datasets"]["digits"]["images"].update(kind="mnist"), "datasets.digits.images.kind"),
+    (lambda p: p["datasets"]["digits"].pop("images"), "add an images: section"),
+    (lambda p: p["datasets"]["shapes"]["predictor"].pop("held_out"), "datasets.shapes.predictor"),
+    (lambda p: p["benchmark"].update(attributes=["size"]), "none of them is measured on dataset 'digits'"),
 ])
 def test_bad_params_are_rejected_with_the_key_named(params, mutate, fragment):
     mutate(params)

@@ -11,7 +11,8 @@ from pipeline_lib.report_view import inspect_report
 from conftest import run
 
 CLI = [sys.executable, "-m", "pipeline_lib.cli"]
-CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params"}
+CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params", "Generator training",
+              "Across datasets"}
 
 
 def test_report_of_a_run_without_sweep_holds_every_result_but_the_sweep(tiny_run, tmp_path):
@@ -40,7 +41,7 @@ def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(
     ws = _with_a_sweep(tiny_run, tmp_path / "ws")
     shots = tmp_path / "shots"
     out = run(CLI + ["report", "--out", "report.html", "--screenshots", str(shots)], ws).stdout
-    assert "MDS table: 1 result(s)" in out
+    assert "MDS table: 2 result(s)" in out  # shapes and digits
     assert matplotlib.image.imread(shots / "mds-table.png").shape[:2] == (900, 1400)
 
     view = inspect_report(ws / "report.html")
@@ -55,8 +56,8 @@ def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(
     for category in ("MDC curves", "Edit grids", "Method fits", "Predictor", "Curvature sweep"):
         width, height = map(int, re.fullmatch(r"image (\d+)x(\d+)", view.shown[category]).groups())
         assert width > 300 and height > 300, category
-    assert view.results["Edit grids"] == 7 * 3
-    assert view.results["Method fits"] == 2 * 7  # the sweep's second dataset fits every method too
+    assert view.results["Edit grids"] == 7 * (3 + 2)
+    assert view.results["Method fits"] == 3 * 7  # the sweep's second dataset fits every method too
 
     page = (ws / "report.html").read_text()
     end = page.rindex("</body>")  # the page's own end: its inlined scripts hold the string too

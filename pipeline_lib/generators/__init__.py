@@ -1,5 +1,5 @@
 """Generators: the procedural ``shapes`` and any network loaded from a weight file."""
-from . import shapes  # noqa: F401  (registers the kind)
+from . import conv_gan, shapes  # noqa: F401  (register the kinds)
 from .base import Generator, build_generator, load_generator, save_generator
 
 __all__ = ["Generator", "build_generator", "load_generator", "save_generator"]

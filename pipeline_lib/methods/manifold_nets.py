@@ -92,13 +92,13 @@ class Reconstructor(nn.Module):
     units do not die at lr 3e-3 *(ours)*. Returns
     direction logits (n, K), the shift (n,) and an ``embed_dim`` embedding (n, E) for the
     centroid loss, a linear projection of the 120 features the heads read *(ours)*. Larger
-    images are average-pooled after the last convolution.
+    images are average-pooled after the last convolution; smaller ones are first repeated
+    pixel-wise to at least 32x32 (a plain expand, whose backward is deterministic).
     """
 
     def __init__(self, n_directions: int, resolution: int, embed_dim: int, width: int = 2):
         super().__init__()
-        if resolution < 32:
-            raise ValueError(f"the reconstructor needs images of at least 32x32, got {resolution}")
+        self.repeat = -(-32 // resolution)
         c1, c2, c3 = 3 * width, 8 * width, 60 * width
         self.features = nn.Sequential(
             nn.Conv2d(6, c1, 5), nn.LeakyReLU(0.2), nn.MaxPool2d(2),
@@ -111,7 +111,11 @@ class Reconstructor(nn.Module):
 
     def forward(self, before: torch.Tensor, after: torch.Tensor):
         """Images (n, 3, R, R) twice -> logits (n, K), shift (n,), embedding (n, E)."""
-        h = self.features(torch.cat([before, after], 1)).mean((2, 3))  # a plain mean: deterministic on CUDA
+        x, f = torch.cat([before, after], 1), self.repeat
+        if f > 1:
+            n, c, h, w = x.shape
+            x = x[:, :, :, None, :, None].expand(n, c, h, f, w, f).reshape(n, c, h * f, w * f)
+        h = self.features(x).mean((2, 3))  # a plain mean: deterministic on CUDA
         return self.logits(h), self.shift(h).squeeze(1), self.embed(h)
 
 

@@ -1,0 +1,35 @@
+"""How close the edit and score stages come to the floor set by G and C.
+
+Floor: the G + C forwards those stages must do (methods x targets x edited codes x strengths),
+each timed in a tight batched loop. Measured: the wall time of rerunning every edit and score
+job of the dataset through Snakemake in a complete workspace (process start-up, loading,
+the methods' own work, parquet I/O included). Prints the ratio; the target is at most 1.5.
+
+    python bench/floor.py [--workspace .] [--dataset shapes]
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bench.common import edited_images, forward_seconds_per_image, networks, wall
+
+
+@click.command()
+@click.option("--workspace", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--dataset", default="shapes")
+def main(workspace, dataset):
+    params, gen, pred = networks(workspace, dataset)
+    images = edited_images(params, dataset)
+    floor = images * forward_seconds_per_image(gen, pred, params["edit"]["batch_size"])
+    cores = str(params.get("threads", 1))
+    measured = wall([sys.executable, "-m", "snakemake", "--cores", cores, "--forcerun", "edit", "score",
+                     "--quiet", "all", "--", f"reports/{dataset}/mds.parquet"], workspace)
+    print(f"| floor ratio ({dataset}) | {images} images | floor {floor:.1f} s | edit+score {measured:.1f} s "
+          f"| ratio {measured / floor:.2f} (target <= 1.5) |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""No-op rerun cost on a complete workspace: `snakemake -n` and `dvc status` (target: under 3 s each).
+
+    python bench/noop.py [--workspace .]
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bench.common import wall
+
+
+@click.command()
+@click.option("--workspace", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--repeats", default=3, show_default=True)
+def main(workspace, repeats):
+    commands = {"snakemake -n": [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--quiet"],
+                "dvc status": [sys.executable, "-m", "dvc", "status", "--quiet"]}
+    for name, cmd in commands.items():
+        best = min(wall(cmd, workspace) for _ in range(repeats))
+        print(f"| no-op `{name}` | {best:.2f} s (best of {repeats}) | target < 3 s |")
+
+
+if __name__ == "__main__":
+    main()

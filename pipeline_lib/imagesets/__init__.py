@@ -1,0 +1,5 @@
+"""Real image sets the pipeline learns from: images, measured attributes, a held-out split."""
+from .base import ImageSet, build_image_set, image_set_schema, load_image_set, save_image_set
+from . import digits  # noqa: F401  (registers the kind)
+
+__all__ = ["ImageSet", "build_image_set", "image_set_schema", "load_image_set", "save_image_set"]
