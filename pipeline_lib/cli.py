@@ -70,6 +70,8 @@ def run(cores, configfile, datasets, methods, attributes, profile, snakemake_arg
         cmd += ["--configfile", configfile]
     if profile:
         cmd += ["--profile", profile]
+    if load_params(params_path).get("device") == "cuda":
+        cmd += ["--resources", "gpu=1"]  # the Snakefile's torch rules take one unit each: one job on the card at a time
     if datasets or methods or attributes:
         bench = dict(load_params(params_path)["benchmark"])
         bench.update({k: list(v) for k, v in
