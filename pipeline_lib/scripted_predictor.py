@@ -31,13 +31,15 @@ class ScriptedPredictor(nn.Module):
         super().__init__()
         self.net, self.archive, self.schema = net, archive, schema  # the archive stays on the CPU
         self.resolution, self.logits, self.input_range = resolution, logits, tuple(input_range)
+        # a buffer, so the module has a device even when the scripted network holds no tensors
+        self.register_buffer("bounds", torch.tensor(self.input_range, dtype=torch.float32), persistent=False)
 
     def config(self) -> dict:
         return {"resolution": self.resolution, "logits": self.logits, "input_range": list(self.input_range)}
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """(n, 3, H, W) in [0, 1] -> (n, n_attr) in [0, 1]."""
-        lo, hi = self.input_range
+        lo, hi = self.bounds
         out = self.net(resize(images, self.resolution) * (hi - lo) + lo).float()
         return torch.sigmoid(out) if self.logits else out
 

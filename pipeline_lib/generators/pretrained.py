@@ -25,6 +25,8 @@ class PretrainedGenerator(Generator):
         self.latent_dim, self.latent_space, self.native_resolution = latent_dim, latent_space, resolution
         self.resolution = output_resolution or resolution
         self.output_range, self.precision, self.batch_size = tuple(output_range), precision, batch_size
+        # a buffer, so the module has a device even when a scripted network holds no tensors
+        self.register_buffer("bounds", torch.tensor(self.output_range, dtype=torch.float32), persistent=False)
 
     def options(self) -> dict:
         """The constructor arguments this class adds to every subclass's config."""
@@ -58,6 +60,6 @@ class PretrainedGenerator(Generator):
     def _render(self, codes: torch.Tensor) -> torch.Tensor:
         with autocast(codes.device, self.precision):
             raw = self.synthesize(codes)
-        lo, hi = self.output_range
+        lo, hi = self.bounds
         images = resize(((raw.float() - lo) / (hi - lo)).clamp(0, 1), self.resolution)
         return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
