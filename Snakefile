@@ -13,6 +13,7 @@ from pipeline_lib.params import (
     benchmark_targets,
     curvature_datasets,
     datasets_of,
+    datasets_with_predictor,
     validate_params,
     with_sweep_datasets,
 )
@@ -30,6 +31,9 @@ config = with_sweep_datasets(config)
 DATASETS = config["benchmark"]["datasets"]
 ENV = "envs/latentbench.yaml"
 TORCH_THREADS = config.get("threads", 1)  # declared by every torch rule, so jobs never oversubscribe cores
+# device: cuda -> the torch rules take one unit of resource `gpu`; `latentbench run` offers --resources gpu=1,
+# so they share the card one at a time (raise it with `-- --resources gpu=N`). Nothing changes on the CPU.
+GPU = 1 if config.get("device") == "cuda" else 0
 METHODS = config["benchmark"]["methods"]
 
 
@@ -50,6 +54,17 @@ def edits_of(dataset):
 
 def has_images(dataset):
     return "images" in config["datasets"][dataset]
+
+
+def user_file(section):
+    """The user's file a dataset's generator or predictor comes from: an input, so a changed file reruns."""
+    return lambda wc: config["datasets"][wc.dataset][section]["path"]
+
+
+def image_sources(wc):
+    """A labeled folder's files (celeba); built-in image sets have none."""
+    images = config["datasets"][wc.dataset]["images"]
+    return [images["attributes_file"], images["folder"]] if images["kind"] == "celeba" else []
 
 
 rule all:
@@ -88,7 +103,50 @@ rule build_generator:
         "python -m stages.build_generator --cfg '{params.cfg}' --out {output} --log {log}"
 
 
+rule import_generator:
+    input:
+        source=user_file("generator"),
+    output:
+        "data/{dataset}/generator.pt",
+    wildcard_constraints:
+        dataset=alternatives(datasets_of(config, "imported")),
+    params:
+        cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/import_generator.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.import_generator --cfg '{params.cfg}' --source {input.source} --out {output} --log {log}"
+
+
+rule import_predictor:
+    input:
+        source=user_file("predictor"),
+    output:
+        weights="data/{dataset}/predictor.pt",
+        evaluation="data/{dataset}/predictor_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_predictor(config, "torchscript")),
+    params:
+        cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/import_predictor.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.import_predictor --cfg '{params.cfg}' --source {input.source} --out {output.weights}"
+        " --out-eval {output.evaluation} --log {log}"
+
+
 rule prepare_images:
+    input:
+        image_sources,
     output:
         "data/{dataset}/images.pt",
     params:
@@ -118,6 +176,8 @@ rule train_generator:
     params:
         cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
     threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/train_generator.log",
     conda:
@@ -134,10 +194,14 @@ rule train_predictor:
     output:
         weights="data/{dataset}/predictor.pt",
         evaluation="data/{dataset}/predictor_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_predictor(config, "cnn")),
     params:
         cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
         source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
     threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/train_predictor.log",
     conda:
@@ -154,6 +218,8 @@ rule sample_latents:
         "data/{dataset}/latents.parquet",
     params:
         cfg=stage_cfg(config, sampling="datasets.{dataset}.sampling"),
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/sample_latents.log",
     conda:
@@ -173,6 +239,8 @@ rule label_latents:
     params:
         cfg=stage_cfg(config, batch_size="edit.batch_size"),
     threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/label_latents.log",
     conda:
@@ -200,6 +268,8 @@ rule fit_method:
     params:
         cfg=stage_cfg(config, method="methods.{method}"),
     threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/fit_method/{method}.log",
     conda:
@@ -223,6 +293,8 @@ rule edit:
     params:
         cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed"),
     threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/edit/{method}/{target}.log",
     conda:
@@ -292,6 +364,8 @@ rule plot:
     params:
         cfg=stage_cfg(config, plot="plot"),
     threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
     log:
         "logs/{dataset}/plot.log",
     conda:

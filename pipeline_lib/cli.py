@@ -105,6 +105,8 @@ def run(cores, configfile, datasets, methods, attributes, profile, snakemake_arg
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete", *selection]
     if profile:
         cmd += ["--profile", profile]
+    if load_params(configfile or "params.yaml").get("device") == "cuda":
+        cmd += ["--resources", "gpu=1"]  # the Snakefile's torch rules take one unit each: one job on the card at a time
     sys.exit(subprocess.run(cmd + list(snakemake_args), env=_env()).returncode)
 
 

@@ -9,11 +9,15 @@ import jsonschema
 import yaml
 
 from .attributes import AttributeSchema
+from .generators import IMPORTERS
 from .generators.shapes import SCHEMA as SHAPES_SCHEMA
 from .imagesets import image_set_schema
 from .methods import METHODS
+from .scripted_predictor import declared_schema
 
 PROCEDURAL = {"shapes": SHAPES_SCHEMA}  # generator kinds that render their own labeled images
+TRAINED = ("conv_gan",)                  # generator kinds the pipeline trains on a real image set
+IMPORTED = tuple(IMPORTERS)              # generator kinds read from a user's file (generator.path)
 
 
 class ParamsError(ValueError):
@@ -69,29 +73,62 @@ def validate_params(params: dict) -> dict:
 
 
 def _check_dataset(name: str, dataset: dict) -> None:
-    """A procedural generator renders its own training images; a trained one needs a real image set."""
-    kind = dataset["generator"]["kind"]
+    """Which images each part learns from.
+
+    A procedural generator renders the predictor's training images (its oracle fixes the attributes);
+    ``conv_gan`` trains on a real image set; a generator from a file needs nothing. A ``cnn``
+    predictor trains on the rendered or the real images; a ``torchscript`` one needs none.
+    """
+    kind, pred = dataset["generator"]["kind"], predictor_kind(dataset)
+    images = "images" in dataset
+    declared = [a["name"] for a in dataset["predictor"].get("attributes", [])]
+    if len(set(declared)) < len(declared):
+        raise ParamsError(f"datasets.{name}.predictor.attributes: names repeat in {declared}")
     if kind in PROCEDURAL:
-        if "images" in dataset:
+        if images:
             raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
+        if pred != "cnn":
+            raise ParamsError(f"datasets.{name}.predictor.kind: a {kind!r} generator's predictor is trained on its "
+                              f"renders (its oracle fixes the attributes); {pred!r} is not possible here")
         missing = [k for k in ("train_samples", "held_out") if k not in dataset["predictor"]]
         if missing:
             raise ParamsError(f"datasets.{name}.predictor: {missing} are required for rendered training images")
-    elif "images" not in dataset:
+    elif kind in TRAINED and not images:
         raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
+    elif kind in IMPORTED and pred == "cnn" and not images:
+        raise ParamsError(f"datasets.{name}.predictor: a cnn predictor trains on labeled real images; add an "
+                          f"images: section (e.g. kind: celeba) or set predictor.kind: torchscript")
+    elif kind in IMPORTED and pred != "cnn" and images:
+        raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator and the "
+                          f"predictor come from files); remove it")
+
+
+def predictor_kind(dataset: dict) -> str:
+    """``cnn`` (trained by the pipeline, the default) or ``torchscript`` (a user's file)."""
+    return dataset["predictor"].get("kind", "cnn")
 
 
 def dataset_schema(params: dict, dataset: str) -> AttributeSchema:
-    """What the dataset's predictor measures: the procedural generator's factors, or the image set's labels."""
+    """What the dataset's predictor measures: declared by a TorchScript predictor, else the procedural
+    generator's factors or the image set's labels."""
     cfg = params["datasets"][dataset]
     kind = cfg["generator"]["kind"]
-    return PROCEDURAL[kind] if kind in PROCEDURAL else image_set_schema(cfg["images"]["kind"])
+    if predictor_kind(cfg) == "torchscript":
+        return declared_schema(cfg["predictor"]["attributes"])
+    return PROCEDURAL[kind] if kind in PROCEDURAL else image_set_schema(cfg["images"])
 
 
 def datasets_of(params: dict, kind: str) -> list[str]:
-    """Names of the datasets whose generator is ``kind`` (``procedural``: any kind in PROCEDURAL)."""
-    match = (lambda k: k in PROCEDURAL) if kind == "procedural" else (lambda k: k == kind)  # noqa: E731
-    return sorted(n for n, d in params["datasets"].items() if match(d["generator"]["kind"]))
+    """Names of the datasets whose generator is ``kind`` (``procedural``: any kind in PROCEDURAL,
+    ``imported``: any kind read from a user's file)."""
+    groups = {"procedural": set(PROCEDURAL), "imported": set(IMPORTED)}
+    kinds = groups.get(kind, {kind})
+    return sorted(n for n, d in params["datasets"].items() if d["generator"]["kind"] in kinds)
+
+
+def datasets_with_predictor(params: dict, kind: str) -> list[str]:
+    """Names of the datasets whose predictor is ``kind`` (``cnn`` or ``torchscript``)."""
+    return sorted(n for n, d in params["datasets"].items() if predictor_kind(d) == kind)
 
 
 def attribute_names(params: dict, dataset: str) -> list[str]:

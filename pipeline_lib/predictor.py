@@ -1,7 +1,8 @@
 """The attribute predictor ``C``: a small CNN from images to every attribute in [0, 1].
 
-Input (n, 3, R, R) with R a multiple of 8; output (n, n_attr): probabilities for binary
-attributes, normalised values for continuous ones (one sigmoid head each).
+Input (n, 3, H, W), area-resized to its R x R (R a multiple of 8); output (n, n_attr):
+probabilities for binary attributes, normalised values for continuous ones (one sigmoid head each).
+A predictor file may instead hold a user's TorchScript network (pipeline_lib/scripted_predictor.py).
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from torch.nn import functional as F
 
 from .atomic import atomic
 from .attributes import AttributeSchema
+from .images import resize
 from .progress import progress
+from .scripted_predictor import restore_scripted
 from .training import guarded_step
-from .weights import WeightFileError, load_checkpoint
+from .weights import WeightFileError, load_checkpoint, require_entries
 
 
 class AttributePredictor(nn.Module):
@@ -38,8 +41,8 @@ class AttributePredictor(nn.Module):
         self.register_buffer("binary", torch.tensor(binary))
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        """(n, 3, R, R) -> (n, n_attr) pre-sigmoid scores."""
-        return self.head(self.features(images))
+        """(n, 3, H, W) -> (n, n_attr) pre-sigmoid scores."""
+        return self.head(self.features(resize(images, self.resolution)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.logits(images))
@@ -97,8 +100,12 @@ def save_predictor(model: AttributePredictor, path: str | Path) -> None:
                     "width": model.width, "state_dict": model.state_dict()}, tmp)
 
 
-def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> AttributePredictor:
-    ckpt = load_checkpoint(path, required=("schema", "resolution", "width", "state_dict"))
+def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
+    """The predictor a file holds: this CNN, or a TorchScript network (entry ``kind``); ``schema`` on both."""
+    ckpt = load_checkpoint(path, required=("schema",))
+    if ckpt.get("kind") == "torchscript":
+        return restore_scripted(ckpt, path, device).eval().requires_grad_(False)
+    require_entries(ckpt, ("resolution", "width", "state_dict"), path)
     model = AttributePredictor(AttributeSchema.from_dict(ckpt["schema"]), ckpt["resolution"], ckpt["width"])
     try:
         model.load_state_dict(ckpt["state_dict"])

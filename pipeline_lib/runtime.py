@@ -31,3 +31,13 @@ def make_deterministic(seed: int, threads: int | None = None) -> None:
 def seeded(seed: int) -> torch.Generator:
     """A CPU torch generator seeded with ``seed``: draws are the same whatever the device."""
     return torch.Generator().manual_seed(int(seed))
+
+
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def autocast(device: torch.device, precision: str = "fp32"):
+    """Mixed precision on ``device`` for ``bf16``/``fp16``; ``fp32`` leaves every op in float32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    return torch.autocast(device.type, dtype=PRECISIONS[precision], enabled=precision != "fp32")

@@ -22,7 +22,28 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = ()) -> dict:
                               f"({type(exc).__name__})") from exc
     if not isinstance(ckpt, dict):
         raise WeightFileError(f"weight file {path} holds a {type(ckpt).__name__}, expected a dict")
+    require_entries(ckpt, required, path)
+    return ckpt
+
+
+def require_entries(ckpt: dict, required: tuple[str, ...], path: str | Path) -> None:
     missing = [k for k in required if k not in ckpt]
     if missing:
         raise WeightFileError(f"weight file {path} lacks the entries {missing}")
-    return ckpt
+
+
+def _listed(items: list[str], most: int = 8) -> str:
+    return ", ".join(items[:most]) + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def check_state_dict(expected: dict[str, torch.Tensor], found: dict, what: str) -> None:
+    """Raise WeightFileError starting with ``what`` and naming missing, unexpected and mis-shaped keys."""
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    shape = lambda v: tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__  # noqa: E731
+    mismatched = [f"{k} (file {shape(found[k])}, model {shape(expected[k])})"
+                  for k in sorted(set(expected) & set(found)) if shape(found[k]) != shape(expected[k])]
+    problems = [f"{label}: {_listed(keys)}" for label, keys in
+                (("missing keys", missing), ("unexpected keys", unexpected), ("shape mismatches", mismatched)) if keys]
+    if problems:
+        raise WeightFileError(f"{what}; " + "; ".join(problems))

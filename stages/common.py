@@ -33,6 +33,8 @@ class JsonParam(click.ParamType):
 
 cfg_option = click.option("--cfg", type=JsonParam(), required=True, help="JSON slice of params.yaml.")
 log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Also log to this file.")
+source_option = click.option("--source", required=True, type=click.Path(exists=True, dir_okay=False),
+                             help="The user's file a generator or predictor is imported from (its params path).")
 
 
 @contextlib.contextmanager

@@ -15,13 +15,14 @@ from pipeline_lib.tables import codes_from, read_table
 from stages.common import cfg_option, log_option, stage
 
 
-def save_grid(table: pd.DataFrame, generator, codes: int, strengths: int, title: str, out: Path) -> None:
+def save_grid(table: pd.DataFrame, generator, codes: int, strengths: int, title: str, out: Path,
+              device: torch.device) -> None:
     """Rows: the first ``codes`` source codes; columns: ``strengths`` evenly spaced steps."""
     table = table.sort_values(["code", "step"])
     steps = np.unique(np.linspace(0, table["step"].max(), strengths).round().astype(int))
     rows = table[(table["code"] < codes) & table["step"].isin(steps)]
     with torch.no_grad():
-        images = generator(codes_from(rows))
+        images = generator(codes_from(rows).to(device)).cpu()
     images = images.view(-1, len(steps), *images.shape[1:])
     save_figure(edit_grid_figure(images, rows["strength"].to_numpy()[: len(steps)], title), out)
 
@@ -45,18 +46,18 @@ def main(cfg, mdc, mds, predictor_eval, generator_path, out_figure, out_table, o
          grid_dir, edits, log_path):
     """EDITS are files named .../<method>/<target>.parquet."""
     p = cfg["plot"]
-    with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table):
+    with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table) as device:
         scores = read_table(mds)
         save_figure(mdc_figure(read_table(mdc), scores), out_figure)
         write_text(out_table, mds_markdown(scores))
         write_text(out_table_html, mds_html(scores))
         with open(predictor_eval) as f:
             save_figure(predictor_figure(json.load(f)), out_predictor)
-        generator = load_generator(generator_path)
+        generator = load_generator(generator_path, device)
         for path in map(Path, edits):
             method, target = path.parent.name, path.stem
             save_grid(read_table(path), generator, p["grid_codes"], p["grid_strengths"],
-                      f"{method} -> {target}", Path(grid_dir) / method / f"{target}.png")
+                      f"{method} -> {target}", Path(grid_dir) / method / f"{target}.png", device)
 
 
 if __name__ == "__main__":

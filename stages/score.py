@@ -35,7 +35,8 @@ def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_met
         scores.insert(0, "dataset", dataset)
         curves.insert(0, "dataset", dataset)
         members = lambda a: schema.groups.get(a, (a,))  # noqa: E731  a group's error: its members' mean
-        scores["predictor_error"] = scores["attribute"].map(lambda a: sum(errors[m] for m in members(a)) / len(members(a)))
+        error = lambda m: float("nan") if errors[m] is None else errors[m]  # noqa: E731  None: an imported predictor
+        scores["predictor_error"] = scores["attribute"].map(lambda a: sum(map(error, members(a))) / len(members(a)))
         write_parquet(scores, out_mds)
         write_parquet(curves, out_mdc)
         write_text(out_metrics, json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")

@@ -41,6 +41,17 @@ class Generator(nn.Module):
         """True attributes (n, n_attr) in [0, 1]; only procedural generators have them."""
         raise NotImplementedError(f"generator {self.kind!r} has no oracle")
 
+    def weights(self) -> dict[str, torch.Tensor]:
+        """What its weight file stores next to the config (default: the state dict)."""
+        return self.state_dict()
+
+    @classmethod
+    def restore(cls, config: dict, weights: dict[str, torch.Tensor], device: torch.device | str) -> "Generator":
+        """Rebuild from :meth:`config` and :meth:`weights` (``device``: where a kind must load its tensors)."""
+        gen = cls(**config)
+        gen.load_state_dict(weights)
+        return gen
+
 
 _REGISTRY: dict[str, type[Generator]] = {}
 
@@ -56,16 +67,18 @@ def build_generator(kind: str, **config) -> Generator:
     return _REGISTRY[kind](**config)
 
 
-def save_generator(gen: Generator, path: str | Path) -> None:
+def save_generator(gen: Generator, path: str | Path, **info) -> None:
+    """``info``: JSON-able notes kept in the file (e.g. the source file a generator was imported from)."""
     with atomic(path) as tmp:
-        torch.save({"kind": gen.kind, "config": gen.config(), "state_dict": gen.state_dict()}, tmp)
+        torch.save({"kind": gen.kind, "config": gen.config(), "state_dict": gen.weights(), **info}, tmp)
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> Generator:
     """Rebuild a generator from its weight file; a missing or corrupt file names itself."""
-    from ..weights import load_checkpoint
+    from ..weights import WeightFileError, load_checkpoint
 
     ckpt = load_checkpoint(path, required=("kind", "config", "state_dict"))
-    gen = build_generator(ckpt["kind"], **ckpt["config"])
-    gen.load_state_dict(ckpt["state_dict"])
+    if ckpt["kind"] not in _REGISTRY:
+        raise WeightFileError(f"weight file {path} holds an unknown generator kind {ckpt['kind']!r}")
+    gen = _REGISTRY[ckpt["kind"]].restore(ckpt["config"], ckpt["state_dict"], device)
     return gen.to(device).eval().requires_grad_(False)

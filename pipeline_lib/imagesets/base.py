@@ -34,15 +34,14 @@ class ImageSet:
 
 
 _BUILDERS: dict[str, Callable[..., ImageSet]] = {}
-_SCHEMAS: dict[str, AttributeSchema] = {}
+_SCHEMAS: dict[str, AttributeSchema | Callable[[dict], AttributeSchema]] = {}
 
 
-def register(kind: str, schema: AttributeSchema | None):
-    """Register ``builder(**config) -> ImageSet`` under ``kind``; a fixed schema if the kind has one."""
+def register(kind: str, schema: AttributeSchema | Callable[[dict], AttributeSchema]):
+    """Register ``builder(**config) -> ImageSet`` under ``kind`` with its schema: fixed, or a function of the config."""
     def wrap(builder):
         _BUILDERS[kind] = builder
-        if schema is not None:
-            _SCHEMAS[kind] = schema
+        _SCHEMAS[kind] = schema
         return builder
     return wrap
 
@@ -53,9 +52,10 @@ def build_image_set(kind: str, **config) -> ImageSet:
     return _BUILDERS[kind](**config)
 
 
-def image_set_schema(kind: str) -> AttributeSchema | None:
-    """The attributes a kind always measures (None when params declare them)."""
-    return _SCHEMAS.get(kind)
+def image_set_schema(config: dict) -> AttributeSchema:
+    """The attributes the image set params ``config`` (with its ``kind``) labels."""
+    schema = _SCHEMAS[config["kind"]]
+    return schema if isinstance(schema, AttributeSchema) else schema(config)
 
 
 def held_out_mask(n: int, fraction: float, seed: int) -> torch.Tensor:
