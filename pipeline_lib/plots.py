@@ -76,13 +76,20 @@ def mds_markdown(scores: pd.DataFrame) -> str:
 
 
 def predictor_figure(evaluation: dict) -> plt.Figure:
-    """The attribute predictor's training loss per epoch and its held-out error per attribute."""
+    """The attribute predictor's training loss per epoch and its held-out error per attribute.
+
+    An imported predictor has neither (no loss, errors ``None``): the panels say so.
+    """
     fig, (curve, bars) = plt.subplots(1, 2, figsize=(9, 3.4))
     losses = evaluation["loss_history"]
     curve.plot(np.arange(1, len(losses) + 1), losses, "-o", ms=3)
     curve.set(xlabel="epoch", ylabel="training loss", title="predictor training curve")
     curve.grid(alpha=0.3)
-    errors = evaluation["held_out_error"]
+    errors = {k: v for k, v in evaluation["held_out_error"].items() if v is not None}
+    for ax, empty in ((curve, not losses), (bars, not errors)):
+        if empty:
+            ax.text(0.5, 0.5, "imported predictor: not trained here", ha="center", va="center",
+                    transform=ax.transAxes)
     bars.bar(list(errors), list(errors.values()))
     bars.set(ylabel="error (binary: rate; continuous: MAE)", title="held-out error per attribute")
     bars.tick_params(axis="x", rotation=45, labelsize=8)
