@@ -113,3 +113,22 @@ def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def text_edit_figure(images, strengths: np.ndarray, titles: list[str], labels: list[str]) -> plt.Figure:
+    """(rows, cols, 3, H, W) images along text-edit paths; each row titled with its captions, labelled
+    on the left (the method); columns labelled with their strength, the first being the source."""
+    rows, cols = images.shape[:2]
+    fig, axes = plt.subplots(rows, cols, figsize=(1.0 * cols + 1.0, 1.35 * rows + 0.4), squeeze=False)
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            ax.imshow(images[r, c].clamp(0, 1).permute(1, 2, 0).cpu().numpy(), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == rows - 1:
+                ax.set_xlabel("source" if c == 0 else f"s={strengths[c]:.2g}", fontsize=7)
+        axes[r, 0].set_ylabel(labels[r], fontsize=8)
+        axes[r, 0].set_title(titles[r], loc="left", fontsize=7, clip_on=False)
+    fig.tight_layout(h_pad=1.4)
+    return fig

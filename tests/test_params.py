@@ -28,6 +28,10 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["benchmark"].update(attributes=["smile"]), "smile"),
     (lambda p: p["methods"]["ganspace"].update(features="pixels"), "methods.ganspace.features"),
     (lambda p: p["metric"]["tolerances"].update(smile=0.1), "smile"),
+    (lambda p: p["text"].update(dataset="faces"), "text.dataset"),
+    (lambda p: p["text"]["edit"].update(kinds=["colour+colour"]), "same fact twice"),
+    (lambda p: p["text"]["edit"].update(kinds=["mood"]), "text.edit.kinds"),
+    (lambda p: p["text"]["predictor"].update(pca_dim=0), "text.predictor.pca_dim"),
 ])
 def test_bad_params_are_rejected_with_the_key_named(params, mutate, fragment):
     mutate(params)
