@@ -8,7 +8,7 @@ from pipeline_lib.methods import build_method, load_method
 from pipeline_lib.runtime import seeded
 from pipeline_lib.tables import codes_from, read_table, write_parquet
 from pipeline_lib.text.captions import TEMPLATES
-from pipeline_lib.text.edits import caption_rows, draw_targets, edit_frame, edit_paths
+from pipeline_lib.text.edits import draw_targets, edit_frame, edit_paths, target_embeddings
 from pipeline_lib.text.embedder import embeddings_from
 from pipeline_lib.text.facts import facts_from_attributes
 from pipeline_lib.text.predictor import load_caption_predictor
@@ -40,7 +40,7 @@ def main(cfg, method, fitted, generator_path, predictor_path, latents, captions,
         target = draw_targets(source, kinds, e["seed"])  # (n * K, 5)
         source = source.repeat_interleave(len(kinds), dim=0)
         templates = torch.randint(0, len(TEMPLATES), (len(z),), generator=seeded(e["seed"])).repeat_interleave(len(kinds))
-        goal = embeddings_from(table)[caption_rows(target, templates)]  # (n * K, 384)
+        goal = target_embeddings(embeddings_from(table), target, templates, e["target"])  # (n * K, 384)
         strengths = strength_schedule(e["max_strength"], e["steps"])
         paths = edit_paths(editor, gen, pred, z.repeat_interleave(len(kinds), dim=0).to(device), goal, strengths,
                            e["batch_size"])  # (n * K, P, d)

@@ -35,7 +35,7 @@ def main(cfg, generator_path, out_figure, edits, log_path):
                 path = table[(table["item"] == item) & table["step"].isin(steps)]
                 rows.append(codes_from(path))
                 head = path.iloc[0]
-                titles.append(f"{head['source_caption']}  ->  {head['target_caption']}  ({head['instruction']})")
+                titles.append(f"{head['source_caption']}\n-> {head['target_caption']}  ({head['instruction']})")
                 labels.append(method)
         with torch.no_grad():
             images = gen(torch.cat(rows)).view(len(rows), len(steps), 3, gen.resolution, gen.resolution)

@@ -10,7 +10,7 @@ from pipeline_lib.predictor import train_predictor
 from pipeline_lib.runtime import seeded
 from pipeline_lib.tables import read_table
 from pipeline_lib.text.captions import TEMPLATES
-from pipeline_lib.text.edits import caption_rows
+from pipeline_lib.text.edits import caption_rows, prototypes
 from pipeline_lib.text.embedder import embeddings_from
 from pipeline_lib.text.facts import FACTS, facts_from_attributes
 from pipeline_lib.text.predictor import (CaptionPredictor, caption_scores, principal_components,
@@ -45,10 +45,8 @@ def main(cfg, generator_path, captions, out, out_eval, log_path):
         n = p["train_samples"]
         history = train_predictor(model, images[:n], targets[:n], epochs=p["epochs"], batch_size=p["batch_size"],
                                   lr=p["lr"], seed=p["seed"])
-        per_tuple = embeddings.view(-1, len(TEMPLATES), embeddings.shape[1])  # product order, templates last
-        prototypes = torch.nn.functional.normalize(per_tuple.mean(1), dim=1)
         prototype_facts = torch.tensor(table[list(FACTS)].to_numpy()[:: len(TEMPLATES)])
-        scores = caption_scores(model, images[n:].to(device), targets[n:].to(device), prototypes.to(device),
+        scores = caption_scores(model, images[n:].to(device), targets[n:].to(device), prototypes(embeddings).to(device),
                                 facts[n:].to(device), prototype_facts.to(device))
         save_caption_predictor(model, out)
         write_text(out_eval, json.dumps({"held_out": scores, "loss_history": history}, indent=2))

@@ -59,7 +59,7 @@ def test_targets_change_exactly_the_named_facts_and_index_their_captions(caption
     assert (target < torch.tensor([len(VALUES[f]) for f in FACTS])).all()
     rows = caption_rows(target, torch.arange(len(target)) % 6)
     assert [parse(c) for c in captions["caption"].iloc[rows.numpy()]] == [tuple(t) for t in target.tolist()]
-    assert instruction((0, 0, 0, 0, 0), (1, 0, 4, 8, 0)) == "now a square, blue, in the bottom right"
+    assert instruction((0, 0, 0, 0, 0), (1, 0, 4, 8, 0)) == "now a square, purple, in the bottom right"
     with pytest.raises(ValueError, match="distinct"):
         kind_facts("colour+colour")
 
@@ -89,7 +89,7 @@ def test_sentence_model_loads_offline_and_embeds_meaningfully(monkeypatch):
     model = load_sentence_model("cpu")
     e = embed(model, ["a large red square near the top left on a dark background",
                       "Top-left: big square, red, dark background",
-                      "a tiny cyan circle at the bottom right against a light background"])
+                      "a tiny violet circle at the bottom right against a light background"])
     assert e.shape == (3, 384)
     assert torch.allclose(e.norm(dim=1), torch.ones(3), atol=1e-5)
     assert e[0] @ e[1] > e[0] @ e[2] + 0.1

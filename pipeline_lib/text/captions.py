@@ -17,7 +17,7 @@ from .facts import COLS, FACTS, ROWS, VALUES
 WORDS: dict[str, tuple[tuple[str, ...], ...]] = {  # per fact, per value: the words that say it
     "shape": (("circle", "disc", "disk"), ("square", "block")),
     "size": (("small", "little", "tiny"), ("large", "big")),
-    "colour": (("red",), ("yellow",), ("green",), ("cyan", "turquoise"), ("blue",)),
+    "colour": (("red",), ("yellow",), ("green",), ("blue", "azure"), ("purple", "violet")),
     "background": (("dark", "black", "dim"), ("light", "bright", "pale")),
 }
 ROW_WORDS = {"top": ("top", "upper"), "bottom": ("bottom", "lower")}

@@ -2,7 +2,8 @@
 
 An edit *kind* names the facts it changes, ``colour`` or ``position+size``. Each held-out code
 gets every kind; the new value of each named fact is drawn uniformly among the other values.
-The target caption keeps the source caption's template, so only the changed words differ.
+The target caption keeps the source caption's template, so only the changed words differ; the
+target embedding is that caption's, or the mean over every phrasing of its facts.
 Items are ordered code-major: item ``i * K + j`` is code ``i`` with kind ``j``.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
+from torch.nn import functional as F
 
 from ..methods import EditMethod
 from ..runtime import seeded
@@ -48,6 +50,22 @@ def caption_rows(facts: torch.Tensor, templates: torch.Tensor) -> torch.Tensor:
     """Rows of :func:`captions.caption_table` for (m, 5) facts and (m,) templates (its product order)."""
     radix = torch.cumprod(torch.cat([torch.ones(1, dtype=torch.long), SIZES[1:].flip(0)]), 0).flip(0)
     return (facts * radix).sum(1) * len(TEMPLATES) + templates
+
+
+def prototypes(embeddings: torch.Tensor) -> torch.Tensor:
+    """(n_captions, D) caption-table embeddings -> (n_tuples, D): per fact tuple the unit mean over templates."""
+    return F.normalize(embeddings.view(-1, len(TEMPLATES), embeddings.shape[1]).mean(1), dim=1)
+
+
+def target_embeddings(embeddings: torch.Tensor, facts: torch.Tensor, templates: torch.Tensor,
+                      mode: str) -> torch.Tensor:
+    """(m, D) targets for (m, 5) facts: ``sentence``, the caption in its (m,) template; ``ensemble``, the
+    unit mean over every template of those facts (prompt ensembling)."""
+    if mode == "sentence":
+        return embeddings[caption_rows(facts, templates)]
+    if mode == "ensemble":
+        return prototypes(embeddings)[caption_rows(facts, torch.zeros_like(templates)) // len(TEMPLATES)]
+    raise ValueError(f"text target mode {mode!r} is not 'sentence' or 'ensemble'")
 
 
 def text_task(start: torch.Tensor, target: torch.Tensor) -> Task:

@@ -4,7 +4,8 @@ Five facts, each an index into its tuple of values in ``VALUES``:
 
 - shape: the oracle's label (1 = square);
 - size: small below 0.5, large above;
-- colour: the hue in five equal bins (the renderer's colour wheel runs 0..288 degrees over hue 0..1);
+- colour: the hue in five equal bins (the renderer's colour wheel runs 0..288 degrees over hue 0..1,
+  so the bins centre on 29 (red-orange), 86, 144, 202 (azure) and 259 (violet) degrees);
 - position: the centre's cell in a 3 x 3 grid of thirds of ``pos_x`` (left..right) and ``pos_y``
   (top..bottom: image rows grow downward);
 - background: dark below 0.5, light above.
@@ -20,7 +21,7 @@ COLS = ("left", "centre", "right")
 VALUES: dict[str, tuple[str, ...]] = {
     "shape": ("circle", "square"),
     "size": ("small", "large"),
-    "colour": ("red", "yellow", "green", "cyan", "blue"),
+    "colour": ("red", "yellow", "green", "blue", "purple"),
     "position": tuple(f"{r} {c}" for r in ROWS for c in COLS),
     "background": ("dark", "light"),
 }
