@@ -18,6 +18,7 @@ import yaml
 
 RUNTIME_KEYS = ("device", "threads")
 CODE_DEPS = ("pipeline_lib", "stages/common.py")
+DVC_TARGETS = ("all", "text")  # the default benchmark and the text-editing target
 
 
 def lookup(config: dict, dotted: str):
@@ -49,15 +50,15 @@ def whole_cfg(config: dict):
 
 
 def snakemake_jobs(workdir: Path) -> list[dict]:
-    """Every job of the default target, from a forced dry run: rule, inputs, outputs, params keys."""
+    """Every job of ``DVC_TARGETS``, from a forced dry run: rule, inputs, outputs, params keys."""
     out = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--printshellcmds", "--forceall",
-                          "--cores", "1"], cwd=workdir, capture_output=True, text=True, check=True).stdout
+                          "--cores", "1", *DVC_TARGETS], cwd=workdir, capture_output=True, text=True, check=True).stdout
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", out)[1:]:
         rule = re.match(r"(?:local)?rule (\w+):", block).group(1)
         field = lambda name: re.search(rf"^    {name}: (.*)$", block, re.M)  # noqa: E731
         shell = re.search(r"^Shell command: (.*)$", block, re.M)
-        if shell is None or field("output") is None:  # the target rule `all` runs nothing
+        if shell is None or field("output") is None:  # target rules (`all`, `text`) run nothing
             continue
         cfg = re.search(r"--cfg '(\{.*?\})'", shell.group(1))
         jobs.append({

@@ -66,6 +66,14 @@ def validate_params(params: dict) -> dict:
     if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
                           f"defined: {sorted(params['datasets'])}")
+    text = params["text"]
+    if params["datasets"].get(text["dataset"], {}).get("generator", {}).get("kind") != "shapes":
+        raise ParamsError(f"text.dataset: {text['dataset']!r} is not a defined shapes dataset (text edits are "
+                          f"scored by its oracle); defined: {sorted(params['datasets'])}")
+    for kind in text["edit"]["kinds"]:
+        facts = kind.split("+")
+        if len(set(facts)) != len(facts):
+            raise ParamsError(f"text.edit.kinds: {kind!r} names the same fact twice")
     for attr in params["metric"]["tolerances"]:
         if not any(attr in attribute_names(params, d) for d in bench["datasets"]):
             raise ParamsError(f"metric.tolerances: unknown attribute {attr!r}")

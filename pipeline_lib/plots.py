@@ -189,3 +189,23 @@ def cross_dataset_figure(means: pd.DataFrame) -> plt.Figure:
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     return fig
+
+
+def text_edit_figure(images, strengths: np.ndarray, titles: list[str], labels: list[str]) -> plt.Figure:
+    """(rows, cols, 3, H, W) images along text-edit paths; each row titled with its captions, labelled
+    on the left (the method); columns labelled with their strength, the first being the source."""
+    rows, cols = images.shape[:2]
+    fig, axes = plt.subplots(rows, cols, figsize=(max(1.1 * cols + 0.5, 7.5), 1.45 * rows + 0.3), squeeze=False)
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            ax.imshow(images[r, c].clamp(0, 1).permute(1, 2, 0).cpu().numpy(), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == rows - 1:
+                ax.set_xlabel("source" if c == 0 else f"s={strengths[c]:.2g}", fontsize=7)
+        axes[r, 0].set_ylabel(labels[r], fontsize=8)
+        axes[r, 0].set_title(titles[r], loc="left", fontsize=7, clip_on=False)
+    fig.subplots_adjust(left=0.06, right=0.99, top=1 - 0.3 / fig.get_figheight(), bottom=0.25 / fig.get_figheight(),
+                        hspace=0.55, wspace=0.05)
+    return fig

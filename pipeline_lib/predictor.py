@@ -21,22 +21,30 @@ from .training import guarded_step
 from .weights import WeightFileError, load_checkpoint, require_entries
 
 
+FEATURES = 128
+
+
+def conv_trunk(resolution: int, width: int) -> nn.Sequential:
+    """Images (n, 3, R, R), R a multiple of 8 -> features (n, FEATURES)."""
+    if resolution % 8:
+        raise ValueError(f"predictor needs a resolution divisible by 8, got {resolution}")
+    w = width
+    return nn.Sequential(
+        nn.Conv2d(3, w, 3, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(w, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * w, 4 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(4 * w * (resolution // 8) ** 2, FEATURES), nn.LeakyReLU(0.2),
+    )
+
+
 class AttributePredictor(nn.Module):
     def __init__(self, schema: AttributeSchema, resolution: int, width: int = 32):
         super().__init__()
-        if resolution % 8:
-            raise ValueError(f"predictor needs a resolution divisible by 8, got {resolution}")
         self.schema, self.resolution, self.width = schema, resolution, width
-        w = width
-        self.features = nn.Sequential(
-            nn.Conv2d(3, w, 3, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(w, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * w, 4 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Flatten(),
-            nn.Linear(4 * w * (resolution // 8) ** 2, 128), nn.LeakyReLU(0.2),
-        )
-        self.head = nn.Linear(128, len(schema.attributes))
+        self.features = conv_trunk(resolution, width)
+        self.head = nn.Linear(FEATURES, len(schema.attributes))
         binary = [a.kind == "binary" for a in schema.attributes]
         self.register_buffer("binary", torch.tensor(binary))
 
@@ -71,9 +79,9 @@ class AttributePredictor(nn.Module):
         return out
 
 
-def train_predictor(model: AttributePredictor, images: torch.Tensor, targets: torch.Tensor, *,
+def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, *,
                     epochs: int, batch_size: int, lr: float, seed: int) -> list[float]:
-    """Adam on (N, 3, R, R) images and (N, n_attr) targets; returns the mean loss per epoch."""
+    """Adam on (N, 3, R, R) images and (N, k) targets by ``model.loss``; returns the mean loss per epoch."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))

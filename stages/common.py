@@ -55,3 +55,14 @@ def stage(name: str, cfg: dict, seed: int, **paths):
     start = time.perf_counter()
     yield device
     log.info("%s: done in %.1f s", name, time.perf_counter() - start)
+
+
+def input_file(flag: str, dest: str | None = None, required: bool = True, **kwargs):
+    """An option naming an existing file, e.g. ``--generator``."""
+    return click.option(flag, *([dest] if dest else []), required=required,
+                        type=click.Path(exists=True, dir_okay=False), **kwargs)
+
+
+def output_file(flag: str):
+    """A required option naming a file a stage writes."""
+    return click.option(flag, required=True, type=click.Path(dir_okay=False))

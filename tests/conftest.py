@@ -39,7 +39,7 @@ def make_workspace(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
-    """The whole DAG run once by Snakemake on the tiny config."""
+    """The whole DAG (the benchmark and the text-editing target) run once by Snakemake on the tiny config."""
     ws = make_workspace(tmp_path_factory.mktemp("tiny"))
-    run([sys.executable, "-m", "snakemake", "--cores", "2"], ws)
+    run([sys.executable, "-m", "snakemake", "--cores", "2", "all", "text"], ws)
     return ws

@@ -33,6 +33,10 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["datasets"]["digits"].pop("images"), "add an images: section"),
     (lambda p: p["datasets"]["shapes"]["predictor"].pop("held_out"), "datasets.shapes.predictor"),
     (lambda p: p["benchmark"].update(attributes=["size"]), "none of them is measured on dataset 'digits'"),
+    (lambda p: p["text"].update(dataset="faces"), "text.dataset"),
+    (lambda p: p["text"]["edit"].update(kinds=["colour+colour"]), "same fact twice"),
+    (lambda p: p["text"]["edit"].update(kinds=["mood"]), "text.edit.kinds"),
+    (lambda p: p["text"]["predictor"].update(pca_dim=0), "text.predictor.pca_dim"),
 ])
 def test_bad_params_are_rejected_with_the_key_named(params, mutate, fragment):
     mutate(params)
