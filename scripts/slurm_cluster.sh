@@ -22,7 +22,11 @@ WAIT_S=60
 die() { echo "slurm_cluster: $*" >&2; exit 1; }
 log() { echo "slurm_cluster: $*"; }
 
-pid_alive() { local pid; pid="$(cat "$1" 2>/dev/null)" && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
+# pid_alive PIDFILE: the daemon the pid file names still runs (a reused pid of another program does not count)
+pid_alive() {
+    local pid
+    pid="$(cat "$1" 2>/dev/null)" && [[ -n $pid ]] && [[ $(ps -o comm= -p "$pid" 2>/dev/null) == "$(basename "$1" .pid)" ]]
+}
 
 install_packages() {
     local missing=0 tool
