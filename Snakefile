@@ -438,7 +438,10 @@ def text_edits(dataset):
 
 rule text:
     input:
-        expand("reports/{dataset}/text/{out}", dataset=config["text"]["dataset"], out=["mds.parquet", "edits.png"]),
+        # params without a text: section (e.g. a config for a GAN of faces) have no text edits
+        expand("reports/{dataset}/text/{out}", dataset=config["text"]["dataset"], out=["mds.parquet", "edits.png"])
+        if "text" in config
+        else [],
 
 
 rule caption_embeddings:

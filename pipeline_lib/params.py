@@ -66,8 +66,8 @@ def validate_params(params: dict) -> dict:
     if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
                           f"defined: {sorted(params['datasets'])}")
-    text = params["text"]
-    if params["datasets"].get(text["dataset"], {}).get("generator", {}).get("kind") != "shapes":
+    text = params.get("text", {"edit": {"kinds": []}})  # optional: only the `text` target reads it
+    if "dataset" in text and params["datasets"].get(text["dataset"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"text.dataset: {text['dataset']!r} is not a defined shapes dataset (text edits are "
                           f"scored by its oracle); defined: {sorted(params['datasets'])}")
     for kind in text["edit"]["kinds"]:
