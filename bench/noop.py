@@ -19,7 +19,7 @@ from bench.common import wall
               show_default=True, help="Which no-op commands to time (dvc needs a DVC repository).")
 def main(workspace, repeats, tools):
     commands = {"snakemake -n": [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--quiet"],
-                "dvc status": [sys.executable, "-m", "dvc", "status", "--quiet"]}
+                "dvc status": [sys.executable, "-m", "dvc", "status"]}
     for name, cmd in commands.items():
         if name.split()[0] not in tools:
             continue
