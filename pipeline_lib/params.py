@@ -53,12 +53,13 @@ def validate_params(params: dict) -> dict:
         if name not in params["methods"]:
             raise ParamsError(f"benchmark.methods: method {name!r} has no settings under methods.{name}")
     if bench["attributes"] != "all":
-        known = {name: attribute_names(params, name) for name in bench["datasets"]}
+        # an attribute may belong to a defined dataset the run leaves out (e.g. `latentbench run --dataset`)
+        defined = {name: attribute_names(params, name) for name in params["datasets"]}
         for attr in bench["attributes"]:
-            if not any(attr in names for names in known.values()):
+            if not any(attr in names for names in defined.values()):
                 raise ParamsError(f"benchmark.attributes: unknown attribute {attr!r}; the datasets measure "
-                                  + "; ".join(f"{d}: {names}" for d, names in known.items()))
-        for name, names in known.items():
+                                  + "; ".join(f"{d}: {names}" for d, names in defined.items()))
+        for name, names in ((d, defined[d]) for d in bench["datasets"]):
             if not set(names) & set(bench["attributes"]):
                 raise ParamsError(f"benchmark.attributes: none of them is measured on dataset {name!r}; "
                                   f"it measures {names} (choose datasets in benchmark.datasets or with --dataset)")

@@ -55,3 +55,8 @@ def test_malformed_yaml_is_named(tmp_path):
     path.write_text("benchmark: [unclosed\n")
     with pytest.raises(ParamsError, match="not valid YAML"):
         load_params(path)
+
+
+def test_a_run_of_one_dataset_may_keep_attributes_of_the_others(params):
+    params["benchmark"].update(datasets=["digits"], attributes=["size", "loop"])  # size: a shapes attribute
+    validate_params(params)
