@@ -4,7 +4,7 @@ Copies the workflow and params.yaml (nothing computed) to a scratch folder, runs
 `latentbench run --cores N` there and samples the RSS of its whole process tree every 0.5 s.
 Targets on 2 cores: under 10 minutes and under 2 GiB.
 
-    python bench/cold_run.py [--workspace .] [--cores 2] [--dataset shapes ...]
+    python -m bench.cold_run [--workspace .] [--cores 2] [--dataset shapes ...]
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ each timed in a tight batched loop. Measured: the wall time of rerunning every e
 job of the dataset through Snakemake in a complete workspace (process start-up, loading,
 the methods' own work, parquet I/O included). Prints the ratio; the target is at most 1.5.
 
-    python bench/floor.py [--workspace .] [--dataset shapes]
+    python -m bench.floor [--workspace .] [--dataset shapes]
 """
 from __future__ import annotations
 

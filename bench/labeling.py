@@ -3,7 +3,7 @@
 Both label the same codes with the same batch size in one process; the ratio is
 raw-loop time over labeling time (target at least 0.9).
 
-    python bench/labeling.py [--workspace .] [--dataset shapes] [--codes 4200]
+    python -m bench.labeling [--workspace .] [--dataset shapes] [--codes 4200]
 """
 from __future__ import annotations
 

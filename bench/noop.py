@@ -1,6 +1,6 @@
 """No-op rerun cost on a complete workspace: `snakemake -n` and `dvc status` (target: under 3 s each).
 
-    python bench/noop.py [--workspace .]
+    python -m bench.noop [--workspace .]
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Snakemake on that path for one dataset and one method at 1x, 4x and 16x the defa
 `n_edit` (fitting excluded: the method's weights are copied too). Growth should be linear:
 the printed ratios time(kx) / time(1x) should approach k once start-up costs are small.
 
-    python bench/scaling.py [--workspace .] [--dataset shapes] [--method interfacegan] [--factors 1 4 16]
+    python -m bench.scaling [--workspace .] [--dataset shapes] [--method interfacegan] [--factors 1 4 16]
 """
 from __future__ import annotations
 

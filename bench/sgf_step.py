@@ -7,29 +7,18 @@ finite-difference one: speed ratio and max deviation of the resulting codes, at 
 dimensions 32, 128 and 512. Networks have random weights: cost does not depend on training.
 F is used as the editor uses it, its spectral normalisation baked in (``frozen``).
 
-    python bench/sgf_step.py [--batch 64] [--repeats 5]
+    python -m bench.sgf_step [--batch 64] [--repeats 5]
 """
 from __future__ import annotations
-
-import time
 
 import click
 import torch
 from torch.autograd.functional import jacobian
 
+from bench.common import best_time
 from pipeline_lib.generators import build_generator
 from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, neumann_step
 from pipeline_lib.predictor import AttributePredictor
-
-
-def best_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def full_jacobian_step(mapping, z, c, dc, terms):
