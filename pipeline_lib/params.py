@@ -9,15 +9,7 @@ import jsonschema
 import yaml
 
 from .attributes import AttributeSchema
-from .generators import IMPORTERS
-from .generators.shapes import SCHEMA as SHAPES_SCHEMA
-from .imagesets import image_set_schema
-from .methods import METHODS
-from .scripted_predictor import declared_schema
-
-PROCEDURAL = {"shapes": SHAPES_SCHEMA}  # generator kinds that render their own labeled images
-TRAINED = ("conv_gan",)                  # generator kinds the pipeline trains on a real image set
-IMPORTED = tuple(IMPORTERS)              # generator kinds read from a user's file (generator.path)
+from .catalog import IMPORTED, METHOD_NAMES, PROCEDURAL, TRAINED, declared_schema, image_set_schema
 
 
 class ParamsError(ValueError):
@@ -48,8 +40,8 @@ def validate_params(params: dict) -> dict:
         if name not in params["datasets"]:
             raise ParamsError(f"benchmark.datasets: unknown dataset {name!r}; defined: {sorted(params['datasets'])}")
     for name in bench["methods"]:
-        if name not in METHODS:
-            raise ParamsError(f"benchmark.methods: unknown method {name!r}; allowed: {sorted(METHODS)}")
+        if name not in METHOD_NAMES:
+            raise ParamsError(f"benchmark.methods: unknown method {name!r}; allowed: {sorted(METHOD_NAMES)}")
         if name not in params["methods"]:
             raise ParamsError(f"benchmark.methods: method {name!r} has no settings under methods.{name}")
     if bench["attributes"] != "all":

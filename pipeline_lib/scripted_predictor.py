@@ -13,16 +13,12 @@ import torch
 from torch import nn
 
 from .atomic import atomic
-from .attributes import Attribute, AttributeSchema
+from .attributes import AttributeSchema
+from .catalog import declared_schema
 from .images import resize
 from .runtime import seeded
 from .torchscript import load_archive, read_archive
 from .weights import WeightFileError, require_entries
-
-
-def declared_schema(attributes: list[dict]) -> AttributeSchema:
-    """params' ``[{name, kind}, ...]`` -> the schema, in the network's output order."""
-    return AttributeSchema(tuple(Attribute(a["name"], a["kind"]) for a in attributes))
 
 
 class ScriptedPredictor(nn.Module):

@@ -1,6 +1,6 @@
 import torch
 
-from pipeline_lib.generators.shapes import SCHEMA
+from pipeline_lib.catalog import SHAPES_SCHEMA as SCHEMA
 from pipeline_lib.tasks import VECTOR_TARGET_RANGE, make_task
 
 

@@ -13,6 +13,7 @@ from torch import nn
 
 from ..atomic import atomic
 from ..attributes import AttributeSchema
+from ..catalog import IMPORTED, PROCEDURAL, TRAINED
 from ..runtime import seeded
 
 
@@ -57,6 +58,8 @@ _REGISTRY: dict[str, type[Generator]] = {}
 
 
 def register(cls: type[Generator]) -> type[Generator]:
+    if cls.kind not in (*PROCEDURAL, *TRAINED, *IMPORTED):
+        raise ValueError(f"generator kind {cls.kind!r} is missing from pipeline_lib/catalog.py (params could not name it)")
     _REGISTRY[cls.kind] = cls
     return cls
 

@@ -19,16 +19,11 @@ import math
 
 import torch
 
-from ..attributes import Attribute, AttributeSchema
+from ..catalog import SHAPES_FACTORS as FACTORS, SHAPES_SCHEMA as SCHEMA
 from ..runtime import seeded
 from .base import Generator, register
 
-FACTORS = ("shape", "size", "pos_x", "pos_y", "hue", "background")
 N_NUISANCE = 2
-SCHEMA = AttributeSchema(
-    tuple(Attribute(n, "binary" if n == "shape" else "continuous") for n in FACTORS),
-    {"position": ("pos_x", "pos_y")},
-)
 
 
 def _phi(x: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@ import torch
 
 from ..atomic import atomic
 from ..attributes import AttributeSchema
+from ..catalog import IMAGE_SETS
 from ..weights import WeightFileError, load_checkpoint
 
 
@@ -34,14 +35,15 @@ class ImageSet:
 
 
 _BUILDERS: dict[str, Callable[..., ImageSet]] = {}
-_SCHEMAS: dict[str, AttributeSchema | Callable[[dict], AttributeSchema]] = {}
 
 
-def register(kind: str, schema: AttributeSchema | Callable[[dict], AttributeSchema]):
-    """Register ``builder(**config) -> ImageSet`` under ``kind`` with its schema: fixed, or a function of the config."""
+def register(kind: str):
+    """Register ``builder(**config) -> ImageSet`` under ``kind`` (its schema is in ``catalog.IMAGE_SETS``)."""
+    if kind not in IMAGE_SETS:
+        raise ValueError(f"image set kind {kind!r} is missing from catalog.IMAGE_SETS (params could not name it)")
+
     def wrap(builder):
         _BUILDERS[kind] = builder
-        _SCHEMAS[kind] = schema
         return builder
     return wrap
 
@@ -50,12 +52,6 @@ def build_image_set(kind: str, **config) -> ImageSet:
     if kind not in _BUILDERS:
         raise ValueError(f"unknown image set kind {kind!r}; known: {sorted(_BUILDERS)}")
     return _BUILDERS[kind](**config)
-
-
-def image_set_schema(config: dict) -> AttributeSchema:
-    """The attributes the image set params ``config`` (with its ``kind``) labels."""
-    schema = _SCHEMAS[config["kind"]]
-    return schema if isinstance(schema, AttributeSchema) else schema(config)
 
 
 def held_out_mask(n: int, fraction: float, seed: int) -> torch.Tensor:

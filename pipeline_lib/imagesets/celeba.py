@@ -15,13 +15,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..attributes import Attribute, AttributeSchema
+from ..catalog import celeba_schema
 from ..runtime import seeded
 from .base import ImageSet, held_out_mask, register
-
-
-def celeba_schema(config: dict) -> AttributeSchema:
-    return AttributeSchema(tuple(Attribute(name, "binary") for name in config["attributes"]))
 
 
 def read_attribute_file(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
@@ -61,7 +57,7 @@ def load_image(path: Path, resolution: int, crop: list[int] | None) -> torch.Ten
         return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)
 
 
-@register("celeba", celeba_schema)
+@register("celeba")
 def build_celeba(folder: str, attributes_file: str, attributes: list[str], resolution: int, held_out: float,
                  seed: int, max_images: int | None = None, crop: list[int] | None = None) -> ImageSet:
     names, files, values = read_attribute_file(attributes_file)

@@ -18,12 +18,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ..attributes import Attribute, AttributeSchema
+from ..catalog import DIGITS_MEASURES as MEASURES, DIGITS_SCHEMA as SCHEMA
 from .base import ImageSet, held_out_mask, quantile_scale, register
 
 LOOP_CLASSES = (0, 6, 8, 9)
-MEASURES = ("ink", "slant", "width")
-SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "continuous") for m in MEASURES)))
 
 
 def ink_moments(images: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -51,7 +49,7 @@ def load_digit_images(resolution: int) -> tuple[torch.Tensor, torch.Tensor]:
     return images.clamp(0, 1), torch.tensor(data.target, dtype=torch.long)
 
 
-@register("digits", SCHEMA)
+@register("digits")
 def build_digits(resolution: int, held_out: float, seed: int) -> ImageSet:
     images, classes = load_digit_images(resolution)
     mask = held_out_mask(len(images), held_out, seed)
