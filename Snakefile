@@ -38,18 +38,14 @@ METHODS = config["benchmark"]["methods"]
 
 
 wildcard_constraints:
-    dataset="[A-Za-z0-9_]+",
+    dataset=alternatives(sorted(config["datasets"])),  # never `benchmark` (reports/benchmark/ is the summary)
     method="[A-Za-z0-9_]+",
     target="[A-Za-z0-9_]+",
 
 
 def edits_of(dataset):
-    return expand(
-        "data/{dataset}/edits/{method}/{target}.parquet",
-        dataset=dataset,
-        method=METHODS,
-        target=benchmark_targets(config, dataset),
-    )
+    """One folder per method: data/{dataset}/edits/{method}/{target}.parquet for every target."""
+    return expand("data/{dataset}/edits/{method}", dataset=dataset, method=METHODS)
 
 
 def has_images(dataset):
@@ -289,20 +285,21 @@ rule edit:
         latents="data/{dataset}/latents.parquet",
         labels="data/{dataset}/labels.parquet",
     output:
-        "data/{dataset}/edits/{method}/{target}.parquet",
+        directory("data/{dataset}/edits/{method}"),  # one job per method: the networks load once for all targets
     params:
-        cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed"),
+        cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed", attributes="benchmark.attributes"),
+        targets=lambda wc: ",".join(benchmark_targets(config, wc.dataset)),
     threads: TORCH_THREADS
     resources:
         gpu=GPU,
     log:
-        "logs/{dataset}/edit/{method}/{target}.log",
+        "logs/{dataset}/edit/{method}.log",
     conda:
         ENV
     shell:
-        "python -m stages.edit --cfg '{params.cfg}' --target {wildcards.target} --method {input.method}"
+        "python -m stages.edit --cfg '{params.cfg}' --targets {params.targets} --method {input.method}"
         " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
-        " --labels {input.labels} --out {output} --log {log}"
+        " --labels {input.labels} --out-dir {output} --log {log}"
 
 
 rule score:

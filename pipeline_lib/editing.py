@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 
 from .generators import Generator
-from .measure import measure
+from .measure import oracle, predict
 from .methods import EditMethod
 from .predictor import AttributePredictor
 from .tables import attributes_frame, codes_frame
@@ -20,11 +20,18 @@ def strength_schedule(max_strength: float, steps: int) -> torch.Tensor:
 
 def edit_table(method: EditMethod, generator: Generator, predictor: AttributePredictor, z: torch.Tensor,
                task: Task, strengths: torch.Tensor, batch_size: int) -> pd.DataFrame:
-    """``z`` (n, d) -> one row per (code, step): strength, task, codes, predicted and oracle values."""
-    codes = method.path(z, task, strengths, generator, predictor).detach().cpu()  # (n, P, d)
+    """``z`` (n, d) -> one row per (code, step): strength, task, codes, predicted and oracle values.
+
+    Codes the method already measured on its way are not measured again (``EditMethod.trace``).
+    """
+    codes, known = method.trace(z, task, strengths, generator, predictor)
+    codes = codes.detach().cpu()  # (n, P, d)
     n, p, d = codes.shape
+    m = 0 if known is None else known.shape[1]
+    rest = predict(generator, predictor, codes[:, m:].reshape(-1, d), batch_size).view(n, p - m, -1)
+    pred = (rest if known is None else torch.cat([known.detach().cpu(), rest], dim=1)).reshape(n * p, -1)
     flat = codes.reshape(n * p, d)
-    pred, oracle = measure(generator, predictor, flat, batch_size)
+    oracle_values = oracle(generator, flat, batch_size)
     names = predictor.schema.names
     index = pd.DataFrame({
         "code": np.repeat(np.arange(n), p),
@@ -36,4 +43,4 @@ def edit_table(method: EditMethod, generator: Generator, predictor: AttributePre
         task_cols[f"task_target_{m}"] = np.repeat(task.target[:, j].cpu().numpy(), p)
         task_cols[f"task_direction_{m}"] = np.repeat(task.direction[:, j].cpu().numpy(), p)
     return pd.concat([index, pd.DataFrame(task_cols), attributes_frame(pred, names, "pred"),
-                      attributes_frame(oracle, names, "oracle"), codes_frame(flat)], axis=1)
+                      attributes_frame(oracle_values, names, "oracle"), codes_frame(flat)], axis=1)

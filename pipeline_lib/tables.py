@@ -58,3 +58,14 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     """Write without the pandas index so identical data gives identical bytes."""
     with atomic(path) as tmp:
         frame.to_parquet(tmp, index=False, compression="zstd")
+
+
+def edit_tables(folders) -> dict[tuple[str, str], Path]:
+    """Method folders ``.../edits/<method>`` -> {(method, target): the target's table}, in sorted order."""
+    found = {}
+    for folder in map(Path, folders):
+        files = sorted(folder.glob("*.parquet"))
+        if not files:
+            raise TableFileError(f"edit folder {folder} holds no tables; rerun its edit job")
+        found.update({(folder.name, f.stem): f for f in files})
+    return found

@@ -59,6 +59,7 @@ start_munge() {
     munge -n | unmunge >/dev/null || die "munged started but a credential does not round-trip"
 }
 
+# write_conf [MESSAGE_TIMEOUT_S]: this host's single-node config (Slurm's default message timeout when not given)
 write_conf() {
     [[ ! -e $CONF ]] || grep -qxF "$MARKER" "$CONF" \
         || die "$CONF exists and was not written by this script; not touching a real cluster's config"
@@ -93,6 +94,7 @@ MinJobAge=3600
 SchedulerType=sched/backfill
 $hw State=UNKNOWN
 PartitionName=main Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+${1:+MessageTimeout=$1}
 EOF
 }
 
@@ -150,6 +152,11 @@ down() {
     if [[ -f $RUN_DIR/munged.started ]]; then
         stop_pidfile /run/munge/munged.pid
         rm -f "$RUN_DIR/munged.started"
+    fi
+    # With the controller gone, Slurm's tools retry it for ~9 s; Snakemake's Slurm plugin runs
+    # `scontrol show config` at every Snakemake start, local runs included. A 1 s timeout makes them fail at once.
+    if [[ -e $CONF ]] && grep -qxF "$MARKER" "$CONF"; then
+        write_conf 1
     fi
     log "down"
 }

@@ -11,7 +11,7 @@ from pipeline_lib.atomic import save_figure, write_text
 from pipeline_lib.generators import load_generator
 from pipeline_lib.pages import mds_html
 from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown, predictor_figure
-from pipeline_lib.tables import codes_from, read_table
+from pipeline_lib.tables import codes_from, edit_tables, read_table
 from stages.common import cfg_option, log_option, stage
 
 
@@ -41,10 +41,10 @@ def save_grid(table: pd.DataFrame, generator, codes: int, strengths: int, title:
 @click.option("--out-predictor", required=True, type=click.Path(dir_okay=False))
 @click.option("--grid-dir", required=True, type=click.Path(file_okay=False),
               help="Grids go to <grid-dir>/<method>/<target>.png.")
-@click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 def main(cfg, mdc, mds, predictor_eval, generator_path, out_figure, out_table, out_table_html, out_predictor,
          grid_dir, edits, log_path):
-    """EDITS are files named .../<method>/<target>.parquet."""
+    """EDITS are method folders .../edits/<method> holding <target>.parquet tables."""
     p = cfg["plot"]
     with stage("plot", cfg, 0, log=log_path, mds=mds, out_figure=out_figure, out_table=out_table) as device:
         scores = read_table(mds)
@@ -54,8 +54,7 @@ def main(cfg, mdc, mds, predictor_eval, generator_path, out_figure, out_table, o
         with open(predictor_eval) as f:
             save_figure(predictor_figure(json.load(f)), out_predictor)
         generator = load_generator(generator_path, device)
-        for path in map(Path, edits):
-            method, target = path.parent.name, path.stem
+        for (method, target), path in edit_tables(edits).items():
             save_grid(read_table(path), generator, p["grid_codes"], p["grid_strengths"],
                       f"{method} -> {target}", Path(grid_dir) / method / f"{target}.png", device)
 

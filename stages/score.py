@@ -7,7 +7,7 @@ import click
 from pipeline_lib.atomic import write_text
 from pipeline_lib.predictor import load_predictor
 from pipeline_lib.scoring import metrics_json, score_runs, tolerance_map
-from pipeline_lib.tables import read_table, write_parquet
+from pipeline_lib.tables import edit_tables, read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 
@@ -20,14 +20,14 @@ from stages.common import cfg_option, log_option, stage
 @click.option("--out-mds", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-mdc", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-metrics", required=True, type=click.Path(dir_okay=False))
-@click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_metrics, edits, log_path):
-    """EDITS are files named .../<method>/<target>.parquet."""
+    """EDITS are method folders .../edits/<method> holding <target>.parquet tables."""
     m = cfg["metric"]
     with stage("score", cfg, m["seed"], log=log_path, edits=len(edits), out_mds=out_mds,
                out_mdc=out_mdc, out_metrics=out_metrics):
         schema = load_predictor(predictor_path).schema
-        tables = {(Path(p).parent.name, Path(p).stem): read_table(p) for p in edits}
+        tables = {key: read_table(path) for key, path in edit_tables(edits).items()}
         sources = ["pred"] + (["oracle"] if any(c.startswith("oracle_") for c in next(iter(tables.values()))) else [])
         curves, scores = score_runs(tables, schema, sources, delta=m["delta"], n_boot=m["bootstrap"], seed=m["seed"],
                                     tolerances=tolerance_map(schema, m["tolerance"], m["tolerances"]))

@@ -158,3 +158,19 @@ def test_saved_sgf_edits_exactly_like_the_fitted_one(tmp_path):
     task = Task("a0", "continuous", ("a0",), (0,), start, start + 0.2)
     strengths = torch.linspace(0, 2, 5)
     assert torch.equal(method.path(z, task, strengths, gen, pred), again.path(z, task, strengths, gen, pred))
+
+
+@pytest.mark.parametrize("method_name, hyper, measured_steps", [
+    ("sgf", {"width": 16, "depth": 2, "epochs": 3, "closed_loop": True}, 6),
+    ("sgf", {"width": 16, "depth": 2, "epochs": 3, "closed_loop": False}, 1),
+    ("gradient", {}, 6),
+])
+def test_trace_hands_back_the_predictions_of_the_codes_it_measured(method_name, hyper, measured_steps):
+    """edit_table trusts these instead of measuring again: they must be C(G(.)) of the right codes."""
+    method, gen, pred = _toy_fit(method_name, **hyper)
+    z = torch.randn(16, 6, generator=torch.Generator().manual_seed(5))
+    task = Task("a0", "continuous", ("a0",), (0,), pred(z)[:, :1], pred(z)[:, :1] + 0.3)
+    codes, known = method.trace(z, task, torch.linspace(0, 3, 7), gen, pred)
+    assert torch.equal(codes, method.path(z, task, torch.linspace(0, 3, 7), gen, pred))
+    assert known.shape == (16, measured_steps, 2)
+    assert torch.allclose(known, pred(codes[:, :measured_steps].reshape(-1, 6)).view(16, measured_steps, 2), atol=1e-6)

@@ -33,6 +33,12 @@ class EditMethod:
         """``z`` (n, d), ``strengths`` (S+1,) from 0 -> codes (n, S+1, d), index 0 equal to ``z``."""
         raise NotImplementedError
 
+    def trace(self, z: torch.Tensor, task: Task, strengths: torch.Tensor, generator: Generator,
+              predictor: AttributePredictor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``path``'s codes (n, S+1, d) and the predictions ``C(G(.))`` (n, m, n_attr) the method made on
+        the first m of them on the way (None: m = 0), so the edit stage need not measure those again."""
+        return self.path(z, task, strengths, generator, predictor), None
+
     def state(self) -> dict:
         """Fitted state: tensors and plain data."""
         raise NotImplementedError

@@ -22,15 +22,21 @@ class GradientSteps(EditMethod):
         return self
 
     def path(self, z, task, strengths, generator, predictor):
+        return self.trace(z, task, strengths, generator, predictor)[0]
+
+    def trace(self, z, task, strengths, generator, predictor):
+        """Every step measures its start code: predictions for all codes but the last."""
         cols, target = list(task.columns), task.target.to(z)
-        codes, current = [z], z
+        codes, measured, current = [z], [], z
         for step in strengths.to(z).diff():
             current = current.detach().requires_grad_(True)
-            c = predictor(generator(current))[:, cols]  # (n, k)
+            values = predictor(generator(current))  # (n, n_attr)
+            c = values[:, cols]  # (n, k)
             (grad,) = torch.autograd.grad((c * (target - c).detach()).sum(), current)
             current = (current + step * grad / grad.norm(dim=1, keepdim=True).clamp_min(1e-12)).detach()
             codes.append(current)
-        return torch.stack(codes, dim=1)
+            measured.append(values.detach())
+        return torch.stack(codes, dim=1), torch.stack(measured, dim=1)
 
     def state(self):
         return {}

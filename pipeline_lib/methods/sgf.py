@@ -173,6 +173,10 @@ class SGF(EditMethod):
         return self
 
     def path(self, z, task, strengths, generator, predictor):
+        return self.trace(z, task, strengths, generator, predictor)[0]
+
+    def trace(self, z, task, strengths, generator, predictor):
+        """Closed loop measures every code but the last on the way; open loop only the source."""
         h = self.hyper
         mapping = self.editor_.to(z.device)
         times = h["t_max"] * strengths.to(z) / strengths[-1].clamp_min(1e-12)
@@ -181,18 +185,16 @@ class SGF(EditMethod):
         c1 = c0.clone()
         c1[:, list(task.columns)] = task.target.to(c0)
         planned = lambda t: c0 + t * (c1 - c0)  # noqa: E731  (n, c_dim) attributes planned at time t
-        codes, current = [z], z
+        codes, measured = [z], [c0]
         for t_prev, t_next in zip(times[:-1], times[1:]):
-            if h["closed_loop"]:
+            current = codes[-1]
+            if h["closed_loop"] and len(measured) < len(codes):
                 with torch.no_grad():
-                    c = predictor(generator(current))
-            else:
-                c = planned(t_prev)
-            dc = planned(t_next) - c
+                    measured.append(predictor(generator(current)))
+            c = measured[-1] if h["closed_loop"] else planned(t_prev)
             with torch.no_grad():
-                current = current + neumann_step(mapping, current, c, dc, h["neumann_terms"])
-            codes.append(current)
-        return torch.stack(codes, dim=1)
+                codes.append(current + neumann_step(mapping, current, c, planned(t_next) - c, h["neumann_terms"]))
+        return torch.stack(codes, dim=1), torch.stack(measured, dim=1)
 
     def state(self):
         return {"mapping": self.mapping_.state_dict(), "latent_dim": self.mapping_.out.out_features,
