@@ -5,7 +5,7 @@ from torch.autograd.functional import jacobian
 from bench.sgf_step import full_jacobian_step
 from pipeline_lib.methods import build_method
 from pipeline_lib.metric import success
-from pipeline_lib.methods.sgf import AuxiliaryMapping, jacobian_norms, neumann_step
+from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, jacobian_norms, neumann_series, neumann_step
 from pipeline_lib.tasks import Task
 
 from toys import IdentityGenerator, LinearPredictor
@@ -26,15 +26,14 @@ def test_neumann_step_matches_the_explicit_jacobian_series(terms):
 
 
 def test_neumann_series_converges_to_the_inverse_when_contractive():
-    mapping = _mapping()
-    mapping.out.parametrizations.weight.original.data *= 0.2  # spectral norm keeps it; scale after it
-    scaled = lambda z, c: 0.3 * mapping(z, c)  # noqa: E731  a contraction in z
+    mapping = frozen(_mapping())
+    mapping.out.weight.data *= 0.3  # a contraction in z: |J_z| about 0.45
     g = torch.Generator().manual_seed(2)
     z, c, dc = torch.randn(1, 5, generator=g), torch.rand(1, 3, generator=g), torch.randn(1, 3, generator=g)
-    jz = jacobian(lambda z_: scaled(z_, c), z)[0, :, 0]
-    jc = jacobian(lambda c_: scaled(z, c_), c)[0, :, 0]
+    jz = jacobian(lambda z_: mapping(z_, c), z)[0, :, 0]
+    jc = jacobian(lambda c_: mapping(z, c_), c)[0, :, 0]
     exact = torch.linalg.solve(torch.eye(5) - jz, jc @ dc[0])
-    approx = neumann_step(scaled, z, c, dc, terms=40)[0]
+    approx = neumann_step(mapping, z, c, dc, terms=40)[0]
     assert torch.allclose(approx, exact, atol=1e-5)
 
 
@@ -91,10 +90,9 @@ def test_linear_fixed_point_map_gives_the_closed_form_field_as_terms_grow():
     g = torch.Generator().manual_seed(5)
     a = 0.4 * torch.linalg.qr(torch.randn(4, 4, generator=g))[0]  # J_z = a, spectral radius 0.4
     b = torch.randn(4, 2, generator=g)  # J_c = b
-    linear = lambda z, c: z @ a.T + c @ b.T  # noqa: E731
-    z, c, dc = torch.randn(3, 4, generator=g), torch.rand(3, 2, generator=g), torch.randn(3, 2, generator=g)
+    dc = torch.randn(3, 2, generator=g)
     exact = torch.linalg.solve(torch.eye(4) - a, (dc @ b.T).T).T
-    errors = [(neumann_step(linear, z, c, dc, k) - exact).abs().max().item() for k in (1, 5, 30)]
+    errors = [(neumann_series(lambda u: u @ a.T, dc @ b.T, k) - exact).abs().max().item() for k in (1, 5, 30)]
     assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-6
 
 
@@ -108,6 +106,11 @@ def test_jvps_match_finite_differences_and_batching():
     eps = 1e-6
     finite = (mapping(z, c + eps * dc) - mapping(z, c - eps * dc)) / (2 * eps)
     assert torch.allclose(step, finite, atol=1e-6)
+    du = torch.randn(5, 5, generator=g, dtype=torch.float64)  # J_z alone, and both tangents at once
+    finite_z = (mapping(z + eps * du, c) - mapping(z - eps * du, c)) / (2 * eps)
+    tangent = mapping.linearize(z, c)
+    assert torch.allclose(tangent(du, None), finite_z, atol=1e-6)
+    assert torch.allclose(tangent(du, dc), finite_z + finite, atol=1e-6)
     per_code = torch.cat([neumann_step(mapping, z[i:i + 1], c[i:i + 1], dc[i:i + 1], 3) for i in range(5)])
     assert torch.allclose(neumann_step(mapping, z, c, dc, 3), per_code, atol=1e-10)
 
