@@ -1,5 +1,8 @@
 """The bench scripts run on a complete workspace and print their table rows (figures not asserted)."""
+import shutil
 import sys
+
+import yaml
 
 from conftest import ROOT, run
 
@@ -11,3 +14,12 @@ def test_labeling_and_noop_benches_print_their_rows(tiny_run):
     out = run(bench + ["bench.noop", "--workspace", str(tiny_run), "--repeats", "1", "--tool", "snakemake"],
               ROOT).stdout
     assert out.startswith("| no-op `snakemake -n` |")
+
+
+def test_floor_bench_prints_the_total_then_each_method(tiny_run, tmp_path):
+    ws = tmp_path / "ws"
+    shutil.copytree(tiny_run, ws, symlinks=True)  # the bench reruns edit and score jobs
+    methods = yaml.safe_load((ws / "params.yaml").read_text())["benchmark"]["methods"]
+    out = run([sys.executable, "-m", "bench.floor", "--workspace", str(ws)], ROOT).stdout.splitlines()
+    assert out[0].startswith("| floor ratio (shapes) |")
+    assert [line.split("|")[1].split()[0] for line in out[1:]] == methods
