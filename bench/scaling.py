@@ -2,8 +2,10 @@
 
 Copies the workspace's workflow and trained networks into a scratch folder, then times
 Snakemake on that path for one dataset and one method at 1x, 4x and 16x the default
-`n_edit` (fitting excluded: the method's weights are copied too). Growth should be linear:
-the printed ratios time(kx) / time(1x) should approach k once start-up costs are small.
+`n_edit` (fitting excluded: the method's weights are copied too). Growth should be linear: the
+marginal cost per added code, printed between consecutive factors, should stay the same (the
+ratios time(kx) / time(1x) approach k only once the fixed costs, start-up and labeling the fit
+codes, are small beside the edits).
 
     python -m bench.scaling [--workspace .] [--dataset shapes] [--method interfacegan] [--factors 1 4 16]
 """
@@ -50,7 +52,11 @@ def main(workspace, dataset, method, factors):
             times[k] = wall([sys.executable, "-m", "snakemake", "--cores", str(base.get("threads", 1)), "--quiet",
                              "all", "--forceall", "--allowed-rules", "sample_latents", "label_latents", "edit",
                              "score", "--", f"reports/{dataset}/mds.parquet"], Path(tmp))
-        print(f"| scaling {k}x ({k * n_edit} codes) | {times[k]:.1f} s | ratio to 1x {times[k] / times[factors[0]]:.2f} |")
+        row = f"| scaling {k}x ({k * n_edit} codes) | {times[k]:.1f} s | ratio to 1x {times[k] / times[factors[0]]:.2f} |"
+        if len(times) > 1:  # linear growth: the cost of each added code stays the same from step to step
+            (j, tj), (_, tk) = list(times.items())[-2:]
+            row += f" marginal {1000 * (tk - tj) / ((k - j) * n_edit):.1f} s per 1000 codes |"
+        print(row)
 
 
 if __name__ == "__main__":
