@@ -7,7 +7,7 @@ marginal cost per added code, printed between consecutive factors, should stay t
 ratios time(kx) / time(1x) approach k only once the fixed costs, start-up and labeling the fit
 codes, are small beside the edits).
 
-    python -m bench.scaling [--workspace .] [--dataset shapes] [--method interfacegan] [--factors 1 4 16]
+    python -m bench.scaling [--workspace .] [--dataset shapes] [--method interfacegan] [--factors 1 --factors 4 --factors 16]
 """
 from __future__ import annotations
 
