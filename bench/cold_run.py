@@ -40,15 +40,17 @@ def main(workspace, cores, datasets):
         copy_workflow(workspace, Path(tmp), extra=("params.yaml",))
         cmd = [sys.executable, "-m", "pipeline_lib.cli", "run", "--cores", cores,
                *[arg for d in datasets for arg in ("--dataset", d)]]
+        log = Path(tmp) / "run.log"  # a file, not a pipe: nobody reads a pipe while the run writes, and a full one blocks it
         start, peak = time.perf_counter(), 0
-        proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        watched = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            peak = max(peak, tree_rss(watched))
-            time.sleep(0.5)
+        with log.open("w") as out:
+            proc = subprocess.Popen(cmd, cwd=tmp, stdout=out, stderr=subprocess.STDOUT)
+            watched = psutil.Process(proc.pid)
+            while proc.poll() is None:
+                peak = max(peak, tree_rss(watched))
+                time.sleep(0.5)
         seconds = time.perf_counter() - start
         if proc.returncode:
-            raise SystemExit(f"the run failed:\n{proc.stderr.read()[-2000:]}")
+            raise SystemExit(f"the run failed:\n{log.read_text()[-2000:]}")
     print(f"| cold run ({', '.join(datasets) or 'default'}, {cores} cores) | {seconds / 60:.1f} min "
           f"(target < 10) | peak RSS {peak / 2**30:.2f} GiB (target < 2) |")
 
