@@ -40,7 +40,7 @@ def main(workspace, cores, datasets):
         copy_workflow(workspace, Path(tmp), extra=("params.yaml",))
         cmd = [sys.executable, "-m", "pipeline_lib.cli", "run", "--cores", cores,
                *[arg for d in datasets for arg in ("--dataset", d)]]
-        log = Path(tmp) / "run.log"  # a file, not a pipe: nobody reads a pipe while the run writes, and a full one blocks it
+        log = Path(tmp) / "run.log"  # not a pipe: nobody reads it during the run, and a full pipe blocks the run
         start, peak = time.perf_counter(), 0
         with log.open("w") as out:
             proc = subprocess.Popen(cmd, cwd=tmp, stdout=out, stderr=subprocess.STDOUT)

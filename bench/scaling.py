@@ -52,7 +52,8 @@ def main(workspace, dataset, method, factors):
             times[k] = wall([sys.executable, "-m", "snakemake", "--cores", str(base.get("threads", 1)), "--quiet",
                              "all", "--forceall", "--allowed-rules", "sample_latents", "label_latents", "edit",
                              "score", "--", f"reports/{dataset}/mds.parquet"], Path(tmp))
-        row = f"| scaling {k}x ({k * n_edit} codes) | {times[k]:.1f} s | ratio to 1x {times[k] / times[factors[0]]:.2f} |"
+        row = (f"| scaling {k}x ({k * n_edit} codes) | {times[k]:.1f} s "
+               f"| ratio to 1x {times[k] / times[factors[0]]:.2f} |")
         if len(times) > 1:  # linear growth: the cost of each added code stays the same from step to step
             (j, tj), (_, tk) = list(times.items())[-2:]
             row += f" marginal {1000 * (tk - tj) / ((k - j) * n_edit):.1f} s per 1000 codes |"

@@ -25,7 +25,8 @@ log = logging.getLogger("latentbench")
 @click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--latents", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False), help="Tables go to <out-dir>/<target>.parquet.")
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False),
+              help="Tables go to <out-dir>/<target>.parquet.")
 def main(cfg, targets, method_path, generator_path, predictor_path, latents, labels, out_dir, log_path):
     """One process per method: the networks and the method load once for all targets."""
     e = cfg["edit"]

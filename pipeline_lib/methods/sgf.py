@@ -48,6 +48,9 @@ class ModulatedLayer(nn.Module):
         return nn.functional.leaky_relu((1 + scale) * self.norm(self.linear(h)) + shift, 0.2)
 
 
+Tangent = Callable[[torch.Tensor | None, torch.Tensor | None], torch.Tensor]  # (dz, dc) -> J_z dz + J_c dc
+
+
 class AuxiliaryMapping(nn.Module):
     """``F(z, c)``: (n, d), (n, c_dim) -> (n, d); ``c`` modulates every hidden layer."""
 
@@ -64,7 +67,7 @@ class AuxiliaryMapping(nn.Module):
         return self.out(h)
 
     @torch.no_grad()
-    def linearize(self, z: torch.Tensor, c: torch.Tensor) -> Callable[[torch.Tensor | None, torch.Tensor | None], torch.Tensor]:
+    def linearize(self, z: torch.Tensor, c: torch.Tensor) -> Tangent:
         """F's derivative at (z (n, d), c (n, c_dim)): ``tangent(dz, dc) = J_z dz + J_c dc`` (n, d), either may be None.
 
         Runs the forward once and keeps, per layer, the normalised pre-activation ``y``, the inverse
