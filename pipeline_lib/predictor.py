@@ -12,13 +12,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .atomic import atomic
 from .attributes import AttributeSchema
 from .images import resize
 from .progress import progress
 from .scripted_predictor import restore_scripted
 from .training import guarded_step
-from .weights import WeightFileError, load_checkpoint, require_entries
+from .weights import WeightFileError, load_checkpoint, require_entries, save_checkpoint
 
 
 FEATURES = 128
@@ -106,9 +105,8 @@ def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tenso
 
 
 def save_predictor(model: AttributePredictor, path: str | Path) -> None:
-    with atomic(path) as tmp:
-        torch.save({"schema": model.schema.to_dict(), "resolution": model.resolution,
-                    "width": model.width, "state_dict": model.state_dict()}, tmp)
+    save_checkpoint({"schema": model.schema.to_dict(), "resolution": model.resolution,
+                     "width": model.width, "state_dict": model.state_dict()}, path)
 
 
 def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:

@@ -12,13 +12,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .atomic import atomic
 from .attributes import AttributeSchema
 from .catalog import declared_schema
 from .images import resize
 from .runtime import seeded
 from .torchscript import load_archive, read_archive
-from .weights import WeightFileError, require_entries
+from .weights import WeightFileError, require_entries, save_checkpoint
 
 
 class ScriptedPredictor(nn.Module):
@@ -64,9 +63,8 @@ def import_scripted(path: str | Path, attributes: list[dict], resolution: int, l
 
 
 def save_scripted(model: ScriptedPredictor, path: str | Path, **info) -> None:
-    with atomic(path) as tmp:
-        torch.save({"kind": "torchscript", "schema": model.schema.to_dict(), "config": model.config(),
-                    "archive": model.archive, **info}, tmp)
+    save_checkpoint({"kind": "torchscript", "schema": model.schema.to_dict(), "config": model.config(),
+                     "archive": model.archive, **info}, path)
 
 
 def restore_scripted(ckpt: dict, path: str | Path, device: torch.device | str) -> ScriptedPredictor:

@@ -5,9 +5,21 @@ from pathlib import Path
 
 import torch
 
+from .atomic import atomic
+
 
 class WeightFileError(RuntimeError):
     pass
+
+
+def save_checkpoint(payload: dict, path: str | Path) -> None:
+    """``torch.save`` a dict to ``path`` atomically; the same content always gives the same bytes.
+
+    Saved to a path, torch names the zip's records after the file, here the temporary one with
+    its pid; saved to an open file they are named ``archive/...``.
+    """
+    with atomic(path) as tmp, open(tmp, "wb") as f:
+        torch.save(payload, f)
 
 
 def load_checkpoint(path: str | Path, required: tuple[str, ...] = ()) -> dict:

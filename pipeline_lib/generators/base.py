@@ -11,10 +11,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..atomic import atomic
 from ..attributes import AttributeSchema
 from ..catalog import IMPORTED, PROCEDURAL, TRAINED
 from ..runtime import seeded
+from ..weights import WeightFileError, load_checkpoint, save_checkpoint
 
 
 class Generator(nn.Module):
@@ -72,14 +72,11 @@ def build_generator(kind: str, **config) -> Generator:
 
 def save_generator(gen: Generator, path: str | Path, **info) -> None:
     """``info``: JSON-able notes kept in the file (e.g. the source file a generator was imported from)."""
-    with atomic(path) as tmp:
-        torch.save({"kind": gen.kind, "config": gen.config(), "state_dict": gen.weights(), **info}, tmp)
+    save_checkpoint({"kind": gen.kind, "config": gen.config(), "state_dict": gen.weights(), **info}, path)
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> Generator:
     """Rebuild a generator from its weight file; a missing or corrupt file names itself."""
-    from ..weights import WeightFileError, load_checkpoint
-
     ckpt = load_checkpoint(path, required=("kind", "config", "state_dict"))
     if ckpt["kind"] not in _REGISTRY:
         raise WeightFileError(f"weight file {path} holds an unknown generator kind {ckpt['kind']!r}")

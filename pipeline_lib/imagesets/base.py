@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..atomic import atomic
 from ..attributes import AttributeSchema
 from ..catalog import IMAGE_SETS
-from ..weights import WeightFileError, load_checkpoint
+from ..weights import WeightFileError, load_checkpoint, save_checkpoint
 
 
 @dataclass
@@ -71,9 +70,8 @@ def quantile_scale(raw: np.ndarray, fit_rows: np.ndarray, levels: int = 101) -> 
 
 
 def save_image_set(s: ImageSet, path: str | Path) -> None:
-    with atomic(path) as tmp:
-        torch.save({"images": s.images, "targets": s.targets, "classes": s.classes, "held_out": s.held_out,
-                    "schema": s.schema.to_dict(), "info": s.info}, tmp)
+    save_checkpoint({"images": s.images, "targets": s.targets, "classes": s.classes, "held_out": s.held_out,
+                     "schema": s.schema.to_dict(), "info": s.info}, path)
 
 
 def load_image_set(path: str | Path) -> ImageSet:

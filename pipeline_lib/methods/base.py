@@ -10,11 +10,10 @@ from typing import ClassVar
 
 import torch
 
-from ..atomic import atomic
 from ..generators import Generator
 from ..predictor import AttributePredictor
 from ..tasks import Task
-from ..weights import WeightFileError, load_checkpoint
+from ..weights import WeightFileError, load_checkpoint, save_checkpoint
 
 
 class EditMethod:
@@ -75,8 +74,7 @@ class LinearDirections(EditMethod):
 
 
 def save_method(method: EditMethod, path: str | Path) -> None:
-    with atomic(path) as tmp:
-        torch.save({"method": method.name, "hyper": method.hyper, "state": method.state()}, tmp)
+    save_checkpoint({"method": method.name, "hyper": method.hyper, "state": method.state()}, path)
 
 
 def load_method(path: str | Path, registry: dict[str, type[EditMethod]]) -> EditMethod:

@@ -14,9 +14,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..atomic import atomic
 from ..predictor import FEATURES, conv_trunk
-from ..weights import WeightFileError, load_checkpoint
+from ..weights import WeightFileError, load_checkpoint, save_checkpoint
 from .embedder import EMBED_DIM
 from .facts import FACTS
 
@@ -71,8 +70,7 @@ def caption_scores(model: CaptionPredictor, images: torch.Tensor, targets: torch
 
 
 def save_caption_predictor(model: CaptionPredictor, path: str | Path) -> None:
-    with atomic(path) as tmp:
-        torch.save({"resolution": model.resolution, "width": model.width, "state_dict": model.state_dict()}, tmp)
+    save_checkpoint({"resolution": model.resolution, "width": model.width, "state_dict": model.state_dict()}, path)
 
 
 def load_caption_predictor(path: str | Path, device: torch.device | str = "cpu") -> CaptionPredictor:
