@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,14 +37,38 @@ def best_time(fn, repeats: int = 3) -> float:
     return min(times)
 
 
+def tool_env() -> dict:
+    """This environment with this interpreter's bin folder (python, snakemake, dvc) first on PATH."""
+    return dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+
+
 def wall(cmd: list[str], cwd: Path) -> float:
-    """Seconds ``cmd`` takes in ``cwd``, with this interpreter's bin folder first on PATH; fails loudly."""
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    """Seconds ``cmd`` takes in ``cwd``, with this interpreter's tools on PATH; fails loudly."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - start
+
+
+def planned_rules(workspace: Path, *args: str) -> set[str]:
+    """The rules a dry run of ``snakemake <args>`` in ``workspace`` would run."""
+    done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", *args], cwd=workspace,
+                          env=tool_env(), capture_output=True, text=True)
+    out = done.stdout + done.stderr
+    if done.returncode:
+        raise SystemExit(f"snakemake -n {' '.join(args)} failed in {workspace}:\n{out[-1500:]}")
+    if "Job stats:" not in out:
+        return set()
+    return set(re.findall(r"^(\w+)\s+\d+$", out.split("Job stats:")[1].split("total")[0], re.M))
+
+
+def require_only(workspace: Path, allowed: set[str], *args: str) -> None:
+    """Exit when ``snakemake <args>`` would run rules beyond ``allowed``: a bench times only what it means to."""
+    extra = planned_rules(workspace, *args) - allowed - {"all"}
+    if extra:
+        raise SystemExit(f"{workspace} is not complete: this bench would also run {sorted(extra)}; "
+                         f"run `latentbench run` there first")
 
 
 def networks(workspace: Path, dataset: str):

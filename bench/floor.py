@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from bench.common import edited_images, forward_seconds_per_image, networks, wall
+from bench.common import edited_images, forward_seconds_per_image, networks, require_only, wall
 
 
 def stage_seconds(log: Path) -> float:
@@ -29,12 +29,13 @@ def stage_seconds(log: Path) -> float:
 @click.option("--workspace", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dataset", default="shapes")
 def main(workspace, dataset):
+    rerun = ["--forcerun", "edit", "score", "--", f"reports/{dataset}/mds.parquet"]
+    require_only(workspace, {"edit", "score"}, *rerun)
     params, gen, pred = networks(workspace, dataset)
     images = edited_images(params, dataset)
     floor = images * forward_seconds_per_image(gen, pred, params["edit"]["batch_size"])
     cores = str(params.get("threads", 1))
-    measured = wall([sys.executable, "-m", "snakemake", "--cores", cores, "--forcerun", "edit", "score",
-                     "--quiet", "all", "--", f"reports/{dataset}/mds.parquet"], workspace)
+    measured = wall([sys.executable, "-m", "snakemake", "--cores", cores, "--quiet", "all", *rerun], workspace)
     print(f"| floor ratio ({dataset}) | {images} images | floor {floor:.1f} s | edit+score {measured:.1f} s "
           f"| ratio {measured / floor:.2f} (target <= 1.5) |")
     share = floor / len(params["benchmark"]["methods"])

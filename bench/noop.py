@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bench.common import wall
+from bench.common import require_only, wall
 
 
 @click.command()
@@ -20,6 +20,7 @@ from bench.common import wall
 def main(workspace, repeats, tools):
     commands = {"snakemake -n": [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--quiet"],
                 "dvc status": [sys.executable, "-m", "dvc", "status"]}
+    require_only(workspace, set())
     for name, cmd in commands.items():
         if name.split()[0] not in tools:
             continue

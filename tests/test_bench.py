@@ -23,3 +23,6 @@ def test_floor_bench_prints_the_total_then_each_method(tiny_run, tmp_path):
     out = run([sys.executable, "-m", "bench.floor", "--workspace", str(ws)], ROOT).stdout.splitlines()
     assert out[0].startswith("| floor ratio (shapes) |")
     assert [line.split("|")[1].split()[0] for line in out[1:]] == methods
+    (ws / "data/shapes/labels.parquet").unlink()  # a stale workspace would time more than edit and score
+    refused = run([sys.executable, "-m", "bench.floor", "--workspace", str(ws)], ROOT, check=False)
+    assert refused.returncode != 0 and "is not complete" in refused.stderr
