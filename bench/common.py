@@ -51,21 +51,22 @@ def wall(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def planned_rules(workspace: Path, *args: str) -> set[str]:
-    """The rules a dry run of ``snakemake <args>`` in ``workspace`` would run."""
+def planned_jobs(workspace: Path, *args: str) -> dict[str, int]:
+    """Rule -> job count that a dry run of ``snakemake <args>`` in ``workspace`` would run ({} when none)."""
     done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", *args], cwd=workspace,
                           env=tool_env(), capture_output=True, text=True)
     out = done.stdout + done.stderr
     if done.returncode:
         raise SystemExit(f"snakemake -n {' '.join(args)} failed in {workspace}:\n{out[-1500:]}")
     if "Job stats:" not in out:
-        return set()
-    return set(re.findall(r"^(\w+)\s+\d+$", out.split("Job stats:")[1].split("total")[0], re.M))
+        return {}
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
 
 
 def require_only(workspace: Path, allowed: set[str], *args: str) -> None:
     """Exit when ``snakemake <args>`` would run rules beyond ``allowed``: a bench times only what it means to."""
-    extra = planned_rules(workspace, *args) - allowed - {"all"}
+    extra = set(planned_jobs(workspace, *args)) - allowed - {"all"}
     if extra:
         raise SystemExit(f"{workspace} is not complete: this bench would also run {sorted(extra)}; "
                          f"run `latentbench run` there first")

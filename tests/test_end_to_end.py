@@ -1,7 +1,6 @@
 """The full DAG on the tiny config: outputs, reruns, locality of change, DVC."""
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 import torch
 import yaml
 
+from bench.common import planned_jobs
 from pipeline_lib.dag import snakemake_jobs
 from pipeline_lib.params import benchmark_targets
 
@@ -80,22 +80,14 @@ def test_cross_dataset_table_has_every_method_and_dataset(tiny_run):
     assert gan["class_kl"] >= 0 and len(gan["generated_class_histogram"]) == 10
 
 
-def _planned_jobs(ws) -> dict[str, int]:
-    out = run([sys.executable, "-m", "snakemake", "-n", "--cores", "1"], ws).stdout
-    if "Nothing to be done" in out:
-        return {}
-    table = out.split("Job stats:")[1].split("total")[0]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
-
-
 def test_rerun_does_nothing_and_a_ganspace_change_reruns_only_ganspace(tiny_run, tmp_path):
-    assert _planned_jobs(tiny_run) == {}
+    assert planned_jobs(tiny_run) == {}
     ws = tmp_path / "ws"
     shutil.copytree(tiny_run, ws, symlinks=True)
     params = yaml.safe_load((ws / "params.yaml").read_text())
     params["methods"]["ganspace"]["probe"] += 1
     (ws / "params.yaml").write_text(yaml.safe_dump(params))
-    assert _planned_jobs(ws) == {"fit_method": 2, "edit": 2,  # one ganspace edit job per dataset, all targets
+    assert planned_jobs(ws) == {"fit_method": 2, "edit": 2,  # one ganspace edit job per dataset, all targets
                                  "score": 2, "plot": 2, "summarize": 1, "all": 1,
                                  "record_params": 1}  # the report's params page records every section
 
@@ -154,7 +146,7 @@ def test_dvc_push_then_pull_in_a_clone_leaves_nothing_to_run(tiny_run, tiny_base
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(ws), str(clone)], tmp_path)
     run(cli + ["pull"], clone)
-    assert _planned_jobs(clone) == {}
+    assert planned_jobs(clone) == {}
     run(cli + ["check", "--baseline", tiny_baseline], clone)
 
 
