@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import psutil
 
-from bench.common import copy_workflow
+from pipeline_lib.workflow.workspace import copy_workflow
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -38,7 +38,7 @@ def tree_rss(proc: psutil.Process) -> int:
 def main(workspace, cores, datasets):
     with tempfile.TemporaryDirectory() as tmp:
         copy_workflow(workspace, Path(tmp), extra=("params.yaml",))
-        cmd = [sys.executable, "-m", "pipeline_lib.cli", "run", "--cores", cores,
+        cmd = [sys.executable, "-m", "pipeline_lib.workflow.cli", "run", "--cores", cores,
                *[arg for d in datasets for arg in ("--dataset", d)]]
         log = Path(tmp) / "run.log"  # not a pipe: nobody reads it during the run, and a full pipe blocks the run
         start, peak = time.perf_counter(), 0

@@ -1,9 +1,6 @@
 """What the bench scripts share: timing, the workspace's params, loading a dataset's networks."""
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -11,19 +8,10 @@ from pathlib import Path
 
 import torch
 
-from pipeline_lib.generators import load_generator
-from pipeline_lib.params import benchmark_targets, load_params
-from pipeline_lib.predictor import load_predictor
-
-
-WORKFLOW = ("Snakefile", "envs", "reports/captions", "pipeline_lib", "stages")
-
-
-def copy_workflow(src: Path, dst: Path, extra: tuple[str, ...] = ()) -> None:
-    """Copy the workflow's files (and ``extra`` paths) from ``src`` into the folder ``dst``."""
-    for name in (*WORKFLOW, *extra):
-        (dst / name).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if (src / name).is_dir() else shutil.copy)(src / name, dst / name)
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.config.params import benchmark_targets, load_params
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.workflow.workspace import planned_jobs, tool_env
 
 
 def best_time(fn, repeats: int = 3) -> float:
@@ -37,11 +25,6 @@ def best_time(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def tool_env() -> dict:
-    """This environment with this interpreter's bin folder (python, snakemake, dvc) first on PATH."""
-    return dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-
-
 def wall(cmd: list[str], cwd: Path) -> float:
     """Seconds ``cmd`` takes in ``cwd``, with this interpreter's tools on PATH; fails loudly."""
     start = time.perf_counter()
@@ -51,22 +34,12 @@ def wall(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def planned_jobs(workspace: Path, *args: str) -> dict[str, int]:
-    """Rule -> job count that a dry run of ``snakemake <args>`` in ``workspace`` would run ({} when none)."""
-    done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", *args], cwd=workspace,
-                          env=tool_env(), capture_output=True, text=True)
-    out = done.stdout + done.stderr
-    if done.returncode:
-        raise SystemExit(f"snakemake -n {' '.join(args)} failed in {workspace}:\n{out[-1500:]}")
-    if "Job stats:" not in out:
-        return {}
-    table = out.split("Job stats:")[1].split("total")[0]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
-
-
 def require_only(workspace: Path, allowed: set[str], *args: str) -> None:
     """Exit when ``snakemake <args>`` would run rules beyond ``allowed``: a bench times only what it means to."""
-    extra = set(planned_jobs(workspace, *args)) - allowed - {"all"}
+    try:
+        extra = set(planned_jobs(workspace, *args)) - allowed - {"all"}
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
     if extra:
         raise SystemExit(f"{workspace} is not complete: this bench would also run {sorted(extra)}; "
                          f"run `latentbench run` there first")

@@ -17,12 +17,12 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from pipeline_lib.generators import load_generator
+from pipeline_lib.data.generators import load_generator
 from pipeline_lib.methods import build_method
-from pipeline_lib.params import load_params
-from pipeline_lib.predictor import load_predictor
-from pipeline_lib.runtime import make_deterministic, seeded
-from pipeline_lib.tables import codes_from
+from pipeline_lib.config.params import load_params
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.util.runtime import make_deterministic, seeded
+from pipeline_lib.data.tables import codes_from
 
 
 def factor_correlations(method, generator, probe: torch.Tensor, eps_max: float) -> torch.Tensor:

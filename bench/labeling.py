@@ -13,7 +13,7 @@ import click
 import torch
 
 from bench.common import best_time, networks
-from pipeline_lib.measure import measure
+from pipeline_lib.attributes.measure import measure
 
 
 @click.command()

@@ -19,7 +19,8 @@ from pathlib import Path
 import click
 import yaml
 
-from bench.common import copy_workflow, wall
+from bench.common import wall
+from pipeline_lib.workflow.workspace import copy_workflow
 
 
 def scratch_workspace(src: Path, dst: Path, dataset: str, method: str, params: dict) -> None:

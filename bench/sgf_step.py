@@ -13,26 +13,12 @@ from __future__ import annotations
 
 import click
 import torch
-from torch.autograd.functional import jacobian
 
 from bench.common import best_time
-from pipeline_lib.generators import build_generator
+from pipeline_lib.data.generators import build_generator
 from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, neumann_step
-from pipeline_lib.predictor import AttributePredictor
-
-
-def full_jacobian_step(mapping, z, c, dc, terms):
-    """The approach we replace: per code, form J_z (d, d) and J_c (d, c_dim), then the series."""
-    out = []
-    for zi, ci, dci in zip(z, c, dc):
-        jz = jacobian(lambda z_: mapping(z_[None], ci[None])[0], zi)
-        jc = jacobian(lambda c_: mapping(zi[None], c_[None])[0], ci)
-        v = u = jc @ dci
-        for _ in range(terms):
-            u = jz @ u
-            v = v + u
-        out.append(v)
-    return torch.stack(out)
+from pipeline_lib.methods.sgf_reference import full_jacobian_step
+from pipeline_lib.attributes.predictor import AttributePredictor
 
 
 def finite_difference_step(mapping, z, c, dc, terms, eps=1e-3):

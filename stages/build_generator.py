@@ -1,7 +1,7 @@
 """Build the procedural generator from params and save it as a weight file like any GAN's."""
 import click
 
-from pipeline_lib.generators import build_generator, save_generator
+from pipeline_lib.data.generators import build_generator, save_generator
 from stages.common import cfg_option, log_option, stage
 
 

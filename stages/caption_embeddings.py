@@ -2,7 +2,7 @@
 import click
 import pandas as pd
 
-from pipeline_lib.tables import write_parquet
+from pipeline_lib.data.tables import write_parquet
 from pipeline_lib.text.captions import caption_table
 from pipeline_lib.text.embedder import embed, embedding_frame, load_sentence_model
 from stages.common import cfg_option, log_option, output_file, stage

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline_lib.runtime import make_deterministic, pick_device
+from pipeline_lib.util.runtime import make_deterministic, pick_device
 
 log = logging.getLogger("latentbench")
 
@@ -42,7 +42,7 @@ source_option = click.option("--source", required=True, type=click.Path(exists=T
 def stage(name: str, cfg: dict, seed: int, **paths):
     """Seed and set up torch from ``cfg['runtime']``, log inputs/outputs and wall time; yields the device.
 
-    Outputs are written atomically (pipeline_lib.atomic), which creates their folders.
+    Outputs are written atomically (pipeline_lib.util.atomic), which creates their folders.
     """
     handlers = [logging.StreamHandler()]
     if paths.get("log"):

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 
-from pipeline_lib.editing import edit_table, strength_schedule
-from pipeline_lib.generators import load_generator
+from pipeline_lib.methods.editing import edit_table, strength_schedule
+from pipeline_lib.data.generators import load_generator
 from pipeline_lib.methods import load_method
-from pipeline_lib.predictor import load_predictor
-from pipeline_lib.tables import codes_from, read_table, values_from, write_parquet
-from pipeline_lib.tasks import make_task
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.data.tables import codes_from, read_table, values_from, write_parquet
+from pipeline_lib.attributes.tasks import make_task
 from stages.common import cfg_option, log_option, stage
 
 log = logging.getLogger("latentbench")

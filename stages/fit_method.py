@@ -3,12 +3,12 @@ import json
 
 import click
 
-from pipeline_lib.atomic import save_figure, write_text
-from pipeline_lib.generators import load_generator
+from pipeline_lib.util.atomic import save_figure, write_text
+from pipeline_lib.data.generators import load_generator
 from pipeline_lib.methods import build_method, save_method
-from pipeline_lib.plots import fit_figure
-from pipeline_lib.predictor import load_predictor
-from pipeline_lib.tables import codes_from, read_table, values_from
+from pipeline_lib.report.plots import fit_figure
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.data.tables import codes_from, read_table, values_from
 from stages.common import cfg_option, log_option, stage
 
 

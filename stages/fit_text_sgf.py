@@ -4,10 +4,10 @@ import json
 import click
 import torch
 
-from pipeline_lib.atomic import write_text
-from pipeline_lib.generators import load_generator
+from pipeline_lib.util.atomic import write_text
+from pipeline_lib.data.generators import load_generator
 from pipeline_lib.methods import build_method, save_method
-from pipeline_lib.tables import codes_from, read_table
+from pipeline_lib.data.tables import codes_from, read_table
 from pipeline_lib.text.predictor import load_caption_predictor
 from stages.common import cfg_option, input_file, log_option, output_file, stage
 

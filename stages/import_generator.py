@@ -1,8 +1,8 @@
 """Bring a user's pretrained generator (TorchScript or StyleGAN2 checkpoint) into the pipeline's weight file."""
 import click
 
-from pipeline_lib.generators import IMPORTERS, save_generator
-from pipeline_lib.torchscript import file_sha256
+from pipeline_lib.data.generators import IMPORTERS, save_generator
+from pipeline_lib.util.torchscript import file_sha256
 from stages.common import cfg_option, log_option, source_option, stage
 
 

@@ -6,9 +6,9 @@ import json
 
 import click
 
-from pipeline_lib.atomic import write_text
-from pipeline_lib.scripted_predictor import import_scripted, save_scripted
-from pipeline_lib.torchscript import file_sha256
+from pipeline_lib.util.atomic import write_text
+from pipeline_lib.attributes.scripted_predictor import import_scripted, save_scripted
+from pipeline_lib.util.torchscript import file_sha256
 from stages.common import cfg_option, log_option, source_option, stage
 
 

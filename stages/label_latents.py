@@ -2,10 +2,10 @@
 import click
 import pandas as pd
 
-from pipeline_lib.generators import load_generator
-from pipeline_lib.measure import measure
-from pipeline_lib.predictor import load_predictor
-from pipeline_lib.tables import attributes_frame, codes_from, read_table, write_parquet
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.attributes.measure import measure
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.data.tables import attributes_frame, codes_from, read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 

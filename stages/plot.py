@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline_lib.atomic import save_figure, write_text
-from pipeline_lib.generators import load_generator
-from pipeline_lib.pages import mds_html
-from pipeline_lib.plots import edit_grid_figure, mdc_figure, mds_markdown, predictor_figure
-from pipeline_lib.tables import codes_from, edit_tables, read_table
+from pipeline_lib.util.atomic import save_figure, write_text
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.report.pages import mds_html
+from pipeline_lib.report.plots import edit_grid_figure, mdc_figure, mds_markdown, predictor_figure
+from pipeline_lib.data.tables import codes_from, edit_tables, read_table
 from stages.common import cfg_option, log_option, stage
 
 

@@ -1,7 +1,7 @@
 """Build a real image set (images, measured attributes, held-out split) and save it."""
 import click
 
-from pipeline_lib.imagesets import build_image_set, save_image_set
+from pipeline_lib.data.imagesets import build_image_set, save_image_set
 from stages.common import cfg_option, log_option, stage
 
 

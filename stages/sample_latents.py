@@ -2,8 +2,8 @@
 import click
 import pandas as pd
 
-from pipeline_lib.generators import load_generator
-from pipeline_lib.tables import codes_frame, write_parquet
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.data.tables import codes_frame, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 

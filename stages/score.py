@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
-from pipeline_lib.atomic import write_text
-from pipeline_lib.predictor import load_predictor
-from pipeline_lib.scoring import metrics_json, score_runs, tolerance_map
-from pipeline_lib.tables import edit_tables, read_table, write_parquet
+from pipeline_lib.util.atomic import write_text
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.scoring.mds import metrics_json, score_runs, tolerance_map
+from pipeline_lib.data.tables import edit_tables, read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 

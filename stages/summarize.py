@@ -2,10 +2,10 @@
 import click
 import pandas as pd
 
-from pipeline_lib.atomic import save_figure, write_text
-from pipeline_lib.pages import cross_dataset_html
-from pipeline_lib.plots import cross_dataset_figure, cross_dataset_markdown
-from pipeline_lib.tables import read_table
+from pipeline_lib.util.atomic import save_figure, write_text
+from pipeline_lib.report.pages import cross_dataset_html
+from pipeline_lib.report.plots import cross_dataset_figure, cross_dataset_markdown
+from pipeline_lib.data.tables import read_table
 from stages.common import cfg_option, log_option, stage
 
 

@@ -2,9 +2,9 @@
 import click
 import pandas as pd
 
-from pipeline_lib.atomic import save_figure
-from pipeline_lib.plots import sweep_figure
-from pipeline_lib.tables import read_table, write_parquet
+from pipeline_lib.util.atomic import save_figure
+from pipeline_lib.report.plots import sweep_figure
+from pipeline_lib.data.tables import read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
 

@@ -1,17 +1,11 @@
 """Edit every held-out code toward captions with one or two facts changed, by SGF or gradient steps."""
 import click
-import torch
 
-from pipeline_lib.editing import strength_schedule
-from pipeline_lib.generators import load_generator
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.data.tables import codes_from, read_table, write_parquet
 from pipeline_lib.methods import build_method, load_method
-from pipeline_lib.runtime import seeded
-from pipeline_lib.tables import codes_from, read_table, write_parquet
-from pipeline_lib.text.captions import TEMPLATES
-from pipeline_lib.text.edits import draw_targets, edit_frame, edit_paths, target_embeddings
-from pipeline_lib.text.embedder import embeddings_from
-from pipeline_lib.text.facts import facts_from_attributes
 from pipeline_lib.text.predictor import load_caption_predictor
+from pipeline_lib.text.workflow import edit_toward_captions
 from stages.common import cfg_option, input_file, log_option, output_file, stage
 
 
@@ -32,23 +26,9 @@ def main(cfg, method, fitted, generator_path, predictor_path, latents, captions,
     with stage(f"text_edit[{method}]", cfg, e["seed"], log=log_path, latents=latents, out=out) as device:
         gen, pred = load_generator(generator_path, device), load_caption_predictor(predictor_path, device)
         editor = load_method(fitted) if method == "sgf" else build_method("gradient")
-        codes, table = read_table(latents), read_table(captions)
+        codes = read_table(latents)
         z = codes_from(codes[codes["split"] == "edit"])
-        with torch.no_grad():
-            source = facts_from_attributes(gen.attributes(z.to(device))).cpu()  # (n, 5)
-        kinds = e["kinds"]
-        target = draw_targets(source, kinds, e["seed"])  # (n * K, 5)
-        source = source.repeat_interleave(len(kinds), dim=0)
-        templates = torch.randint(0, len(TEMPLATES), (len(z),), generator=seeded(e["seed"])).repeat_interleave(len(kinds))
-        goal = target_embeddings(embeddings_from(table), target, templates, e["target"])  # (n * K, 384)
-        strengths = strength_schedule(e["max_strength"], e["steps"])
-        paths = edit_paths(editor, gen, pred, z.repeat_interleave(len(kinds), dim=0).to(device), goal, strengths,
-                           e["batch_size"])  # (n * K, P, d)
-        with torch.no_grad():
-            step_facts = torch.cat([facts_from_attributes(gen.attributes(c.to(device))).cpu()
-                                    for c in paths.reshape(-1, paths.shape[-1]).split(e["batch_size"])])
-        frame = edit_frame(paths, step_facts.view(*paths.shape[:2], -1), source, target, kinds, templates,
-                           table["caption"], strengths)
+        frame = edit_toward_captions(editor, gen, pred, z, read_table(captions), e, device)
         write_parquet(frame, out)
 
 

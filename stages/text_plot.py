@@ -5,10 +5,10 @@ import click
 import numpy as np
 import torch
 
-from pipeline_lib.atomic import save_figure
-from pipeline_lib.generators import load_generator
-from pipeline_lib.plots import text_edit_figure
-from pipeline_lib.tables import codes_from, read_table
+from pipeline_lib.util.atomic import save_figure
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.report.plots import text_edit_figure
+from pipeline_lib.data.tables import codes_from, read_table
 from stages.common import cfg_option, input_file, log_option, output_file, stage
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import click
 
-from pipeline_lib.tables import read_table, write_parquet
+from pipeline_lib.data.tables import read_table, write_parquet
 from pipeline_lib.text.scoring import text_scores
 from stages.common import cfg_option, log_option, output_file, stage
 

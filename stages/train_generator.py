@@ -5,13 +5,13 @@ import time
 import click
 import torch
 
-from pipeline_lib.atomic import save_figure, write_text
-from pipeline_lib.collapse import check_collapse, class_histogram, histogram_kl, train_class_probe
-from pipeline_lib.gan_training import train_gan
-from pipeline_lib.generators import build_generator, save_generator
-from pipeline_lib.imagesets import load_image_set
-from pipeline_lib.plots import gan_figure
-from pipeline_lib.runtime import seeded
+from pipeline_lib.util.atomic import save_figure, write_text
+from pipeline_lib.data.collapse import check_collapse, class_histogram, histogram_kl, train_class_probe
+from pipeline_lib.data.gan_training import train_gan
+from pipeline_lib.data.generators import build_generator, save_generator
+from pipeline_lib.data.imagesets import load_image_set
+from pipeline_lib.report.plots import gan_figure
+from pipeline_lib.util.runtime import seeded
 from stages.common import cfg_option, log_option, stage
 
 

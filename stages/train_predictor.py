@@ -4,10 +4,10 @@ import json
 import click
 import torch
 
-from pipeline_lib.atomic import write_text
-from pipeline_lib.generators import load_generator
-from pipeline_lib.imagesets import load_image_set
-from pipeline_lib.predictor import AttributePredictor, save_predictor, train_predictor
+from pipeline_lib.util.atomic import write_text
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.data.imagesets import load_image_set
+from pipeline_lib.attributes.predictor import AttributePredictor, save_predictor, train_predictor
 from stages.common import cfg_option, log_option, stage
 
 

@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 import sys
@@ -6,15 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_lib.workflow.workspace import copy_workflow, tool_env
+
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ("Snakefile", "envs", "reports/captions", "pipeline_lib", "stages")
-
-
-def tool_env() -> dict:
-    """PATH with this interpreter's bin folder first, so rules find `python` and `snakemake`."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
 
 
 def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
@@ -26,13 +19,7 @@ def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float | None = N
 
 def make_workspace(path: Path) -> Path:
     """A fresh copy of the workflow with the tiny config as its params.yaml."""
-    for name in WORKFLOW_FILES:
-        src, dst = ROOT / name, path / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(src, dst)
+    copy_workflow(ROOT, path)
     shutil.copy(ROOT / "tests" / "tiny_params.yaml", path / "params.yaml")
     return path
 

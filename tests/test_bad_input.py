@@ -3,11 +3,11 @@ import pandas as pd
 import pytest
 import torch
 
-from pipeline_lib.generators import build_generator
+from pipeline_lib.data.generators import build_generator
 from pipeline_lib.methods import build_method, load_method, save_method
-from pipeline_lib.predictor import AttributePredictor, load_predictor, train_predictor
-from pipeline_lib.tables import TableFileError, read_table, write_parquet
-from pipeline_lib.weights import WeightFileError
+from pipeline_lib.attributes.predictor import AttributePredictor, load_predictor, train_predictor
+from pipeline_lib.data.tables import TableFileError, read_table, write_parquet
+from pipeline_lib.util.weights import WeightFileError
 
 
 def test_truncated_parquet_names_the_file(tmp_path):
@@ -32,7 +32,7 @@ def test_truncated_method_file_names_the_file(tmp_path):
 def test_predictor_weights_of_another_shape_are_refused(tmp_path):
     gen = build_generator("shapes", latent_dim=10)
     model = AttributePredictor(gen.schema, 32, width=8)
-    from pipeline_lib.predictor import save_predictor
+    from pipeline_lib.attributes.predictor import save_predictor
 
     save_predictor(model, tmp_path / "p.pt")
     ckpt = torch.load(tmp_path / "p.pt", weights_only=True)

@@ -8,12 +8,12 @@ import yaml
 from torch import nn
 
 from conftest import make_workspace, run
-from pipeline_lib.generators import load_generator
-from pipeline_lib.generators.torchscript import import_torchscript
-from pipeline_lib.predictor import load_predictor
-from pipeline_lib.runtime import seeded
-from pipeline_lib.scripted_predictor import import_scripted
-from pipeline_lib.weights import WeightFileError
+from pipeline_lib.data.generators import load_generator
+from pipeline_lib.data.generators.torchscript import import_torchscript
+from pipeline_lib.attributes.predictor import load_predictor
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.attributes.scripted_predictor import import_scripted
+from pipeline_lib.util.weights import WeightFileError
 
 CPU = torch.device("cpu")
 ATTRIBUTES = [{"name": "bright", "kind": "binary"}, {"name": "red", "kind": "continuous"}]

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import make_workspace, run
-from pipeline_lib.params import ParamsError, dataset_schema, validate_params
+from pipeline_lib.config.params import ParamsError, dataset_schema, validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 FFHQ = ROOT / "configs" / "stylegan2_ffhq.yaml"

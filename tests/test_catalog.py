@@ -2,8 +2,8 @@
 import subprocess
 import sys
 
-from pipeline_lib.catalog import IMPORTED, METHOD_NAMES
-from pipeline_lib.generators import IMPORTERS
+from pipeline_lib.config.catalog import IMPORTED, METHOD_NAMES
+from pipeline_lib.data.generators import IMPORTERS
 from pipeline_lib.methods import METHODS
 
 
@@ -13,8 +13,8 @@ def test_catalog_names_every_method_and_importer():
 
 
 def test_workflow_parsing_imports_no_torch():
-    code = ("import sys; import pipeline_lib.params, pipeline_lib.dag, pipeline_lib.catalog; "
-            "pipeline_lib.params.load_params('params.yaml'); "
+    code = ("import sys; import pipeline_lib.config.params, pipeline_lib.workflow.dag, pipeline_lib.config.catalog; "
+            "pipeline_lib.config.params.load_params('params.yaml'); "
             "print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -4,10 +4,10 @@ import pytest
 import torch
 from PIL import Image
 
-from pipeline_lib.imagesets import build_image_set
-from pipeline_lib.imagesets.celeba import read_attribute_file
-from pipeline_lib.predictor import AttributePredictor, train_predictor
-from pipeline_lib.runtime import make_deterministic
+from pipeline_lib.data.imagesets import build_image_set
+from pipeline_lib.data.imagesets.celeba import read_attribute_file
+from pipeline_lib.attributes.predictor import AttributePredictor, train_predictor
+from pipeline_lib.util.runtime import make_deterministic
 
 NAMES = ["Bright", "Red_Square", "Unused"]
 

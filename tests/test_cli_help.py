@@ -1,7 +1,7 @@
 import click
 from click.testing import CliRunner
 
-from pipeline_lib.cli import main
+from pipeline_lib.workflow.cli import main
 
 
 def test_every_command_says_what_it_does_with_an_example_and_documents_its_options():

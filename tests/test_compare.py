@@ -4,8 +4,8 @@ import pandas as pd
 from click.testing import CliRunner
 from dvc.cli import main as dvc_main
 
-from pipeline_lib.cli import main
-from pipeline_lib.compare import compare_scores
+from pipeline_lib.workflow.cli import main
+from pipeline_lib.scoring.compare import compare_scores
 
 from conftest import run
 

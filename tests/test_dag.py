@@ -4,7 +4,7 @@ from conftest import ROOT, run
 
 
 def test_dvc_yaml_is_generated_from_the_snakefile():
-    done = run([sys.executable, "-m", "pipeline_lib.cli", "dvc-sync", "--check"], ROOT, check=False)
+    done = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "dvc-sync", "--check"], ROOT, check=False)
     assert done.returncode == 0, done.stderr
 
 

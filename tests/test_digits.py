@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from conftest import ROOT
-from pipeline_lib.collapse import CollapseError, check_collapse, class_histogram, histogram_kl, train_class_probe
-from pipeline_lib.gan_training import train_gan
-from pipeline_lib.generators import build_generator, load_generator
-from pipeline_lib.imagesets import build_image_set, load_image_set, save_image_set
-from pipeline_lib.imagesets.digits import ink_moments
+from pipeline_lib.data.collapse import CollapseError, check_collapse, class_histogram, histogram_kl, train_class_probe
+from pipeline_lib.data.gan_training import train_gan
+from pipeline_lib.data.generators import build_generator, load_generator
+from pipeline_lib.data.imagesets import build_image_set, load_image_set, save_image_set
+from pipeline_lib.data.imagesets.digits import ink_moments
 
 R = 32
 
@@ -111,7 +111,7 @@ def test_train_generator_stage_refuses_a_collapsed_generator(tmp_path):
 
 
 def test_saved_gan_reloads_as_the_same_generator(tmp_path):
-    from pipeline_lib.generators import save_generator
+    from pipeline_lib.data.generators import save_generator
 
     gen = build_generator("conv_gan", latent_dim=8, resolution=16, channels=1, width=4).eval()
     save_generator(gen, tmp_path / "g.pt")

@@ -13,9 +13,9 @@ import pytest
 import torch
 import yaml
 
-from bench.common import planned_jobs
-from pipeline_lib.dag import snakemake_jobs
-from pipeline_lib.params import benchmark_targets
+from pipeline_lib.workflow.workspace import planned_jobs
+from pipeline_lib.workflow.dag import snakemake_jobs
+from pipeline_lib.config.params import benchmark_targets
 
 from conftest import make_workspace, run, tool_env
 
@@ -97,7 +97,7 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
     ws = make_workspace(tmp_path / "dvc")
     run(["git", "init", "-q"], ws)
     run([sys.executable, "-m", "dvc", "init", "-q"], ws)
-    run([sys.executable, "-m", "pipeline_lib.cli", "dvc-sync"], ws)
+    run([sys.executable, "-m", "pipeline_lib.workflow.cli", "dvc-sync"], ws)
     # the digits dataset's whole chain (images, GAN, predictor, fits, edits, score): each DVC stage
     # starts Snakemake, so the full DAG would cost minutes of start-up alone
     run([sys.executable, "-m", "dvc", "repro", "--quiet", "--glob", "score-digits-*"], ws)
@@ -110,7 +110,7 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
 
 
 def test_show_prints_the_mds_table(tiny_run):
-    out = run([sys.executable, "-m", "pipeline_lib.cli", "show", "--format", "json"], tiny_run).stdout
+    out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "show", "--format", "json"], tiny_run).stdout
     rows = json.loads(out)
     assert {r["method"] for r in rows} == {"sgf", "interfacegan", "interfacegan_cond", "ganspace", "gradient",
                                            "manifold", "voynov_linear"}
@@ -124,13 +124,13 @@ def tiny_baseline(request) -> str:
 
 
 def test_check_passes_against_the_tiny_baseline(tiny_run, tiny_baseline):
-    out = run([sys.executable, "-m", "pipeline_lib.cli", "check", "--baseline", tiny_baseline], tiny_run).stdout
+    out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "check", "--baseline", tiny_baseline], tiny_run).stdout
     assert "shapes/sgf/oracle_mean" in out and "digits/sgf/loop" in out and "FAIL" not in out
 
 
 @pytest.mark.slow
 def test_dvc_push_then_pull_in_a_clone_leaves_nothing_to_run(tiny_run, tiny_baseline, tmp_path):
-    dvc, cli = [sys.executable, "-m", "dvc"], [sys.executable, "-m", "pipeline_lib.cli"]
+    dvc, cli = [sys.executable, "-m", "dvc"], [sys.executable, "-m", "pipeline_lib.workflow.cli"]
     ws = make_workspace(tmp_path / "ws")
     (ws / ".gitignore").write_text("__pycache__/\n.snakemake/\n")
     run(["git", "init", "-q"], ws)
@@ -161,6 +161,6 @@ def test_a_run_killed_mid_stage_finishes_with_the_same_tables(tiny_run, tmp_path
     os.killpg(job.pid, signal.SIGKILL)
     job.wait()
     assert not (ws / "reports/digits/mds.parquet").exists()
-    run([sys.executable, "-m", "pipeline_lib.cli", "run", "--cores", "2", "--dataset", "digits"], ws)
+    run([sys.executable, "-m", "pipeline_lib.workflow.cli", "run", "--cores", "2", "--dataset", "digits"], ws)
     for table in DIGITS_TABLES:
         assert (ws / table).read_bytes() == (tiny_run / table).read_bytes(), table

@@ -4,7 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from pipeline_lib.cli import main
+from pipeline_lib.workflow.cli import main
 
 CURRENT = {
     "predictor_held_out_error": {"shape": 0.1},

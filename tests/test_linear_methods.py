@@ -3,7 +3,7 @@ import torch
 from pipeline_lib.methods import build_method, load_method, save_method
 from pipeline_lib.methods.ganspace import component_effects, principal_directions
 from pipeline_lib.methods.interfacegan import project_off
-from pipeline_lib.tasks import Task
+from pipeline_lib.attributes.tasks import Task
 
 
 def _toy_normals(d: int, seed: int = 0) -> torch.Tensor:

@@ -1,13 +1,13 @@
 import pytest
 import torch
 
-from pipeline_lib.generators import build_generator
+from pipeline_lib.data.generators import build_generator
 from pipeline_lib.methods import build_method, load_method, save_method
 from pipeline_lib.methods.ganspace import component_effects
 from pipeline_lib.methods.manifold import combined_unit, direction_effects, discovery_losses
 from pipeline_lib.methods.manifold_nets import CentroidLoss, LinearShifts, Reconstructor
-from pipeline_lib.predictor import AttributePredictor
-from pipeline_lib.tasks import Task
+from pipeline_lib.attributes.predictor import AttributePredictor
+from pipeline_lib.attributes.tasks import Task
 
 FAST = dict(n_directions=4, iterations=3, batch_size=8, probe=16)
 WEIGHTS = dict(shift_weight=0.25, centroid_weight=0.0, center_weight=1.0, ge2e_weight=1.0)

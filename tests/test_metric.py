@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipeline_lib.metric import bootstrap_interval, envelope_area, kept, success
+from pipeline_lib.scoring.metric import bootstrap_interval, envelope_area, kept, success
 
 
 def test_worked_example_from_metric_md():

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline_lib.params import ParamsError, load_params, validate_params
+from pipeline_lib.config.params import ParamsError, load_params, validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

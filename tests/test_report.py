@@ -6,11 +6,11 @@ import sys
 import matplotlib.image
 import yaml
 
-from pipeline_lib.report_view import inspect_report
+from pipeline_lib.report.browser import inspect_report
 
 from conftest import run
 
-CLI = [sys.executable, "-m", "pipeline_lib.cli"]
+CLI = [sys.executable, "-m", "pipeline_lib.workflow.cli"]
 CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params", "Generator training",
               "Across datasets"}
 

@@ -4,7 +4,7 @@ import sys
 
 
 def test_make_deterministic_switches_on_deterministic_kernels_cheaply():
-    code = ("import sys, torch; from pipeline_lib.runtime import make_deterministic; make_deterministic(3, 1); "
+    code = ("import sys, torch; from pipeline_lib.util.runtime import make_deterministic; make_deterministic(3, 1); "
             "print(torch.are_deterministic_algorithms_enabled(), 'torch._inductor' in sys.modules, "
             "torch.get_num_threads(), torch.initial_seed())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

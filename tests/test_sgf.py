@@ -2,11 +2,11 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian
 
-from bench.sgf_step import full_jacobian_step
+from pipeline_lib.methods.sgf_reference import full_jacobian_step
 from pipeline_lib.methods import build_method
-from pipeline_lib.metric import success
+from pipeline_lib.scoring.metric import success
 from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, jacobian_norms, neumann_series, neumann_step
-from pipeline_lib.tasks import Task
+from pipeline_lib.attributes.tasks import Task
 
 from toys import IdentityGenerator, LinearPredictor
 
@@ -129,9 +129,9 @@ class _OracleReader(torch.nn.Module):
 
 
 def test_sgf_on_flat_shapes_moves_a_continuous_attribute_and_keeps_the_others():
-    from pipeline_lib.generators import build_generator
-    from pipeline_lib.metric import kept
-    from pipeline_lib.tasks import make_task
+    from pipeline_lib.data.generators import build_generator
+    from pipeline_lib.scoring.metric import kept
+    from pipeline_lib.attributes.tasks import make_task
 
     shapes = build_generator("shapes", latent_dim=10, curvature=0.0, seed=2)
     gen, pred = IdentityGenerator(), _OracleReader(shapes)

@@ -2,9 +2,9 @@ import math
 
 import torch
 
-from pipeline_lib.generators import build_generator, load_generator, save_generator
-from pipeline_lib.predictor import AttributePredictor, train_predictor
-from pipeline_lib.weights import WeightFileError
+from pipeline_lib.data.generators import build_generator, load_generator, save_generator
+from pipeline_lib.attributes.predictor import AttributePredictor, train_predictor
+from pipeline_lib.util.weights import WeightFileError
 
 
 def _probit(p: torch.Tensor) -> torch.Tensor:

@@ -55,7 +55,7 @@ def test_dag_through_slurm_matches_the_local_run(slurm_cluster, tiny_run, tmp_pa
     watcher = RunningJobs()
     watcher.start()
     try:
-        done = run([sys.executable, "-m", "pipeline_lib.cli", "run", "--profile", str(ROOT / "profiles" / "slurm"), *SLICE], ws,
+        done = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "run", "--profile", str(ROOT / "profiles" / "slurm"), *SLICE], ws,
                    timeout=1200)
     finally:
         watcher.done.set()

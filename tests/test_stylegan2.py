@@ -5,11 +5,11 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from pipeline_lib.generators import load_generator, save_generator
-from pipeline_lib.generators.stylegan2 import StyleGAN2Generator, import_stylegan2
-from pipeline_lib.generators.stylegan2_layers import ModulatedConv2d, Upsample
-from pipeline_lib.runtime import seeded
-from pipeline_lib.weights import WeightFileError
+from pipeline_lib.data.generators import load_generator, save_generator
+from pipeline_lib.data.generators.stylegan2 import StyleGAN2Generator, import_stylegan2
+from pipeline_lib.data.generators.stylegan2_layers import ModulatedConv2d, Upsample
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.util.weights import WeightFileError
 
 ARCH = dict(resolution=16, style_dim=32, n_mlp=2, channel_max=16)
 CPU = torch.device("cpu")

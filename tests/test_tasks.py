@@ -1,7 +1,7 @@
 import torch
 
-from pipeline_lib.catalog import SHAPES_SCHEMA as SCHEMA
-from pipeline_lib.tasks import VECTOR_TARGET_RANGE, make_task
+from pipeline_lib.config.catalog import SHAPES_SCHEMA as SCHEMA
+from pipeline_lib.attributes.tasks import VECTOR_TARGET_RANGE, make_task
 
 
 def _values():

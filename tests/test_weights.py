@@ -3,7 +3,7 @@ import hashlib
 
 import torch
 
-from pipeline_lib.weights import load_checkpoint, save_checkpoint
+from pipeline_lib.util.weights import load_checkpoint, save_checkpoint
 
 
 def test_a_checkpoint_has_the_same_bytes_under_any_name(tmp_path):

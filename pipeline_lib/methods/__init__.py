@@ -1,10 +1,10 @@
 """Registry: the name used in params.yaml -> the method class."""
-from .base import EditMethod, load_method as _load, save_method
-from .ganspace import GANSpace
-from .gradient import GradientSteps
-from .interfacegan import ConditionalInterFaceGAN, InterFaceGAN
-from .manifold import DisentangledManifold, LinearDiscovery
-from .sgf import SGF
+from pipeline_lib.methods.base import EditMethod, load_method as _load, save_method
+from pipeline_lib.methods.ganspace import GANSpace
+from pipeline_lib.methods.gradient import GradientSteps
+from pipeline_lib.methods.interfacegan import ConditionalInterFaceGAN, InterFaceGAN
+from pipeline_lib.methods.manifold import DisentangledManifold, LinearDiscovery
+from pipeline_lib.methods.sgf import SGF
 
 METHODS: dict[str, type[EditMethod]] = {
     m.name: m for m in (InterFaceGAN, ConditionalInterFaceGAN, GANSpace, SGF, GradientSteps, DisentangledManifold, LinearDiscovery)

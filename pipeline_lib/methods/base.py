@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import torch
 
-from ..generators import Generator
-from ..predictor import AttributePredictor
-from ..tasks import Task
-from ..weights import WeightFileError, load_checkpoint, save_checkpoint
+from pipeline_lib.data.generators import Generator
+from pipeline_lib.attributes.predictor import AttributePredictor
+from pipeline_lib.attributes.tasks import Task
+from pipeline_lib.util.weights import WeightFileError, load_checkpoint, save_checkpoint
 
 
 class EditMethod:

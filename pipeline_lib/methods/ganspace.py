@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 
-from ..measure import measure
-from ..runtime import seeded
-from .base import LinearDirections
+from pipeline_lib.attributes.measure import measure
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.methods.base import LinearDirections
 
 
 def principal_directions(z: torch.Tensor, features: torch.Tensor, n_components: int) -> torch.Tensor:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import EditMethod
+from pipeline_lib.methods.base import EditMethod
 
 
 class GradientSteps(EditMethod):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import LinearDirections
+from pipeline_lib.methods.base import LinearDirections
 
 
 def svm_normal(z: np.ndarray, scores: np.ndarray, ratio: float, C: float, val_fraction: float,

@@ -22,12 +22,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..measure import measure
-from ..progress import progress
-from ..training import guarded_step
-from ..runtime import seeded
-from .base import EditMethod
-from .manifold_nets import CentroidLoss, DirectionMapper, LinearShifts, Reconstructor, Shifter, unit_rows
+from pipeline_lib.attributes.measure import measure
+from pipeline_lib.util.progress import progress
+from pipeline_lib.util.training import guarded_step
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.methods.base import EditMethod
+from pipeline_lib.methods.manifold_nets import CentroidLoss, DirectionMapper, LinearShifts, Reconstructor, Shifter, unit_rows
 
 PATH_MODES = ("oneshot", "steps")
 LINEAR_KINDS = ("orthonormal", "unit")

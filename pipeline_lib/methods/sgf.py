@@ -27,10 +27,10 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
-from ..progress import progress
-from ..training import guarded_step
-from ..runtime import seeded
-from .base import EditMethod
+from pipeline_lib.util.progress import progress
+from pipeline_lib.util.training import guarded_step
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.methods.base import EditMethod
 
 
 class ModulatedLayer(nn.Module):

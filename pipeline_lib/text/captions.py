@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from .facts import COLS, FACTS, ROWS, VALUES
+from pipeline_lib.text.facts import COLS, FACTS, ROWS, VALUES
 
 WORDS: dict[str, tuple[tuple[str, ...], ...]] = {  # per fact, per value: the words that say it
     "shape": (("circle", "disc", "disk"), ("square", "block")),

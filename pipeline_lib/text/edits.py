@@ -13,13 +13,13 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from ..methods import EditMethod
-from ..runtime import seeded
-from ..tables import codes_frame
-from ..tasks import Task
-from .captions import TEMPLATES, instruction
-from .facts import FACTS, VALUES
-from .predictor import CaptionPredictor
+from pipeline_lib.methods import EditMethod
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.data.tables import codes_frame
+from pipeline_lib.attributes.tasks import Task
+from pipeline_lib.text.captions import TEMPLATES, instruction
+from pipeline_lib.text.facts import FACTS, VALUES
+from pipeline_lib.text.predictor import CaptionPredictor
 
 SIZES = torch.tensor([len(VALUES[f]) for f in FACTS])
 

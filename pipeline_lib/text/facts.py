@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from ..generators.shapes import FACTORS
+from pipeline_lib.data.generators.shapes import FACTORS
 
 ROWS = ("top", "middle", "bottom")
 COLS = ("left", "centre", "right")

@@ -14,10 +14,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..predictor import FEATURES, conv_trunk
-from ..weights import WeightFileError, load_checkpoint, save_checkpoint
-from .embedder import EMBED_DIM
-from .facts import FACTS
+from pipeline_lib.attributes.predictor import FEATURES, conv_trunk
+from pipeline_lib.util.weights import WeightFileError, load_checkpoint, save_checkpoint
+from pipeline_lib.text.embedder import EMBED_DIM
+from pipeline_lib.text.facts import FACTS
 
 
 def principal_components(embeddings: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:

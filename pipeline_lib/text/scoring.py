@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..metric import bootstrap_interval, envelope_area
-from .facts import FACTS
+from pipeline_lib.scoring.metric import bootstrap_interval, envelope_area
+from pipeline_lib.text.facts import FACTS
 
 
 def hits_and_kept(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,123 @@
+"""The attribute predictor ``C``: a small CNN from images to every attribute in [0, 1].
+
+Input (n, 3, H, W), area-resized to its R x R (R a multiple of 8); output (n, n_attr):
+probabilities for binary attributes, normalised values for continuous ones (one sigmoid head each).
+A predictor file may instead hold a user's TorchScript network (pipeline_lib/attributes/scripted_predictor.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from pipeline_lib.config.attribute_schema import AttributeSchema
+from pipeline_lib.util.images import resize
+from pipeline_lib.util.progress import progress
+from pipeline_lib.attributes.scripted_predictor import restore_scripted
+from pipeline_lib.util.training import guarded_step
+from pipeline_lib.util.weights import WeightFileError, load_checkpoint, require_entries, save_checkpoint
+
+
+FEATURES = 128
+
+
+def conv_trunk(resolution: int, width: int) -> nn.Sequential:
+    """Images (n, 3, R, R), R a multiple of 8 -> features (n, FEATURES)."""
+    if resolution % 8:
+        raise ValueError(f"predictor needs a resolution divisible by 8, got {resolution}")
+    w = width
+    return nn.Sequential(
+        nn.Conv2d(3, w, 3, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(w, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * w, 4 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(4 * w * (resolution // 8) ** 2, FEATURES), nn.LeakyReLU(0.2),
+    )
+
+
+class AttributePredictor(nn.Module):
+    def __init__(self, schema: AttributeSchema, resolution: int, width: int = 32):
+        super().__init__()
+        self.schema, self.resolution, self.width = schema, resolution, width
+        self.features = conv_trunk(resolution, width)
+        self.head = nn.Linear(FEATURES, len(schema.attributes))
+        binary = [a.kind == "binary" for a in schema.attributes]
+        self.register_buffer("binary", torch.tensor(binary))
+        # NHWC: oneDNN's convolutions run this trunk ~1.5x faster forward, ~1.2x in training (CPU, 2 threads)
+        self.features.to(memory_format=torch.channels_last)
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        """(n, 3, H, W) -> (n, n_attr) pre-sigmoid scores."""
+        images = resize(images, self.resolution).contiguous(memory_format=torch.channels_last)
+        return self.head(self.features(images))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.logits(images))
+
+    def loss(self, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """BCE on binary attributes, MSE on continuous ones, each averaged over its entries."""
+        logits = self.logits(images)
+        b = self.binary
+        total = logits.new_zeros(())
+        if b.any():
+            total = total + F.binary_cross_entropy_with_logits(logits[:, b], targets[:, b])
+        if (~b).any():
+            total = total + F.mse_loss(torch.sigmoid(logits[:, ~b]), targets[:, ~b])
+        return total
+
+    @torch.no_grad()
+    def errors(self, images: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
+        """Held-out error per attribute: error rate (binary) or mean absolute error (continuous)."""
+        pred = self(images)
+        out = {}
+        for i, a in enumerate(self.schema.attributes):
+            if a.kind == "binary":
+                out[a.name] = ((pred[:, i] > 0.5) != (targets[:, i] > 0.5)).float().mean().item()
+            else:
+                out[a.name] = (pred[:, i] - targets[:, i]).abs().mean().item()
+        return out
+
+
+def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, *,
+                    epochs: int, batch_size: int, lr: float, seed: int) -> list[float]:
+    """Adam on (N, 3, R, R) images and (N, k) targets by ``model.loss``; returns the mean loss per epoch."""
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
+    device = next(model.parameters()).device
+    history = []
+    model.train()
+    for _ in progress(range(epochs), "train predictor"):
+        order = torch.randperm(len(images), generator=gen)
+        losses = []
+        for start in range(0, len(images), batch_size):
+            idx = order[start:start + batch_size]
+            loss = model.loss(images[idx].to(device), targets[idx].to(device))
+            losses.append(guarded_step(opt, loss, lambda: "predictor training produced a non-finite loss; "
+                                                          "lower predictor.lr"))
+        sched.step()
+        history.append(sum(losses) / len(losses))
+    model.eval()
+    return history
+
+
+def save_predictor(model: AttributePredictor, path: str | Path) -> None:
+    save_checkpoint({"schema": model.schema.to_dict(), "resolution": model.resolution,
+                     "width": model.width, "state_dict": model.state_dict()}, path)
+
+
+def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
+    """The predictor a file holds: this CNN, or a TorchScript network (entry ``kind``); ``schema`` on both."""
+    ckpt = load_checkpoint(path, required=("schema",))
+    if ckpt.get("kind") == "torchscript":
+        return restore_scripted(ckpt, path, device).eval().requires_grad_(False)
+    require_entries(ckpt, ("resolution", "width", "state_dict"), path)
+    model = AttributePredictor(AttributeSchema.from_dict(ckpt["schema"]), ckpt["resolution"], ckpt["width"])
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except RuntimeError as exc:
+        raise WeightFileError(f"weight file {path} does not fit the predictor: {exc}") from exc
+    return model.to(device).eval().requires_grad_(False)

@@ -1,0 +1,40 @@
+"""The names params.yaml may use and the attributes each kind measures, importable without torch.
+
+The Snakefile and the CLI validate params with these alone, so parsing the workflow (every
+Snakemake start, every DVC stage, every cluster job) skips importing torch. The registries that
+build the real objects (generators, image sets, methods) must agree: tests/test_catalog.py.
+"""
+from __future__ import annotations
+
+from pipeline_lib.config.attribute_schema import Attribute, AttributeSchema
+
+SHAPES_FACTORS = ("shape", "size", "pos_x", "pos_y", "hue", "background")
+SHAPES_SCHEMA = AttributeSchema(
+    tuple(Attribute(n, "binary" if n == "shape" else "continuous") for n in SHAPES_FACTORS),
+    {"position": ("pos_x", "pos_y")},
+)
+DIGITS_MEASURES = ("ink", "slant", "width")
+DIGITS_SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "continuous") for m in DIGITS_MEASURES)))
+
+PROCEDURAL = {"shapes": SHAPES_SCHEMA}   # generator kinds that render their own labeled images
+TRAINED = ("conv_gan",)                  # generator kinds the pipeline trains on a real image set
+IMPORTED = ("stylegan2", "torchscript")  # generator kinds read from a user's file (generator.path)
+METHOD_NAMES = ("interfacegan", "interfacegan_cond", "ganspace", "sgf", "gradient", "manifold", "voynov_linear")
+
+
+def celeba_schema(config: dict) -> AttributeSchema:
+    """A CelebA-layout folder's chosen ``attributes``, all binary."""
+    return AttributeSchema(tuple(Attribute(name, "binary") for name in config["attributes"]))
+
+
+def declared_schema(attributes: list[dict]) -> AttributeSchema:
+    """params' ``[{name, kind}, ...]`` of a TorchScript predictor -> the schema, in its output order."""
+    return AttributeSchema(tuple(Attribute(a["name"], a["kind"]) for a in attributes))
+
+
+IMAGE_SETS = {"digits": lambda config: DIGITS_SCHEMA, "celeba": celeba_schema}  # kind -> schema of its config
+
+
+def image_set_schema(config: dict) -> AttributeSchema:
+    """The attributes the image set params ``config`` (with its ``kind``) labels."""
+    return IMAGE_SETS[config["kind"]](config)

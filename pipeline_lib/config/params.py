@@ -1,0 +1,178 @@
+"""Reading and validating params.yaml: schema first, then the names that refer to each other."""
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from pipeline_lib.config.attribute_schema import AttributeSchema
+from pipeline_lib.config.catalog import IMPORTED, METHOD_NAMES, PROCEDURAL, TRAINED, declared_schema, image_set_schema
+
+
+class ParamsError(ValueError):
+    pass
+
+
+def _schema() -> dict:
+    return yaml.safe_load(resources.files("pipeline_lib.config").joinpath("params_schema.yaml").read_text())
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
+def validate_params(params: dict) -> dict:
+    """Raise ParamsError naming the key and the allowed values; return ``params`` unchanged."""
+    if not isinstance(params, dict):
+        raise ParamsError(f"params must be a mapping, got {type(params).__name__}")
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  {_where(e)}: {e.message}" for e in errors]
+        raise ParamsError("invalid params:\n" + "\n".join(lines))
+    for name, dataset in params["datasets"].items():
+        _check_dataset(name, dataset)
+    bench = params["benchmark"]
+    for name in bench["datasets"]:
+        if name not in params["datasets"]:
+            raise ParamsError(f"benchmark.datasets: unknown dataset {name!r}; defined: {sorted(params['datasets'])}")
+    for name in bench["methods"]:
+        if name not in METHOD_NAMES:
+            raise ParamsError(f"benchmark.methods: unknown method {name!r}; allowed: {sorted(METHOD_NAMES)}")
+        if name not in params["methods"]:
+            raise ParamsError(f"benchmark.methods: method {name!r} has no settings under methods.{name}")
+    if bench["attributes"] != "all":
+        # an attribute may belong to a defined dataset the run leaves out (e.g. `latentbench run --dataset`)
+        defined = {name: attribute_names(params, name) for name in params["datasets"]}
+        for attr in bench["attributes"]:
+            if not any(attr in names for names in defined.values()):
+                raise ParamsError(f"benchmark.attributes: unknown attribute {attr!r}; the datasets measure "
+                                  + "; ".join(f"{d}: {names}" for d, names in defined.items()))
+        for name, names in ((d, defined[d]) for d in bench["datasets"]):
+            if not set(names) & set(bench["attributes"]):
+                raise ParamsError(f"benchmark.attributes: none of them is measured on dataset {name!r}; "
+                                  f"it measures {names} (choose datasets in benchmark.datasets or with --dataset)")
+    sweep = params.get("sweeps", {}).get("curvature")
+    if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
+        raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
+                          f"defined: {sorted(params['datasets'])}")
+    text = params.get("text", {"edit": {"kinds": []}})  # optional: only the `text` target reads it
+    if "dataset" in text and params["datasets"].get(text["dataset"], {}).get("generator", {}).get("kind") != "shapes":
+        raise ParamsError(f"text.dataset: {text['dataset']!r} is not a defined shapes dataset (text edits are "
+                          f"scored by its oracle); defined: {sorted(params['datasets'])}")
+    for kind in text["edit"]["kinds"]:
+        facts = kind.split("+")
+        if len(set(facts)) != len(facts):
+            raise ParamsError(f"text.edit.kinds: {kind!r} names the same fact twice")
+    for attr in params["metric"]["tolerances"]:
+        if not any(attr in attribute_names(params, d) for d in bench["datasets"]):
+            raise ParamsError(f"metric.tolerances: unknown attribute {attr!r}")
+    return params
+
+
+def _check_dataset(name: str, dataset: dict) -> None:
+    """Which images each part learns from.
+
+    A procedural generator renders the predictor's training images (its oracle fixes the attributes);
+    ``conv_gan`` trains on a real image set; a generator from a file needs nothing. A ``cnn``
+    predictor trains on the rendered or the real images; a ``torchscript`` one needs none.
+    """
+    kind, pred = dataset["generator"]["kind"], predictor_kind(dataset)
+    images = "images" in dataset
+    declared = [a["name"] for a in dataset["predictor"].get("attributes", [])]
+    if len(set(declared)) < len(declared):
+        raise ParamsError(f"datasets.{name}.predictor.attributes: names repeat in {declared}")
+    if kind in PROCEDURAL:
+        if images:
+            raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
+        if pred != "cnn":
+            raise ParamsError(f"datasets.{name}.predictor.kind: a {kind!r} generator's predictor is trained on its "
+                              f"renders (its oracle fixes the attributes); {pred!r} is not possible here")
+        missing = [k for k in ("train_samples", "held_out") if k not in dataset["predictor"]]
+        if missing:
+            raise ParamsError(f"datasets.{name}.predictor: {missing} are required for rendered training images")
+    elif kind in TRAINED and not images:
+        raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
+    elif kind in IMPORTED and pred == "cnn" and not images:
+        raise ParamsError(f"datasets.{name}.predictor: a cnn predictor trains on labeled real images; add an "
+                          f"images: section (e.g. kind: celeba) or set predictor.kind: torchscript")
+    elif kind in IMPORTED and pred != "cnn" and images:
+        raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator and the "
+                          f"predictor come from files); remove it")
+
+
+def predictor_kind(dataset: dict) -> str:
+    """``cnn`` (trained by the pipeline, the default) or ``torchscript`` (a user's file)."""
+    return dataset["predictor"].get("kind", "cnn")
+
+
+def dataset_schema(params: dict, dataset: str) -> AttributeSchema:
+    """What the dataset's predictor measures: declared by a TorchScript predictor, else the procedural
+    generator's factors or the image set's labels."""
+    cfg = params["datasets"][dataset]
+    kind = cfg["generator"]["kind"]
+    if predictor_kind(cfg) == "torchscript":
+        return declared_schema(cfg["predictor"]["attributes"])
+    return PROCEDURAL[kind] if kind in PROCEDURAL else image_set_schema(cfg["images"])
+
+
+def datasets_of(params: dict, kind: str) -> list[str]:
+    """Names of the datasets whose generator is ``kind`` (``procedural``: any kind in PROCEDURAL,
+    ``imported``: any kind read from a user's file)."""
+    groups = {"procedural": set(PROCEDURAL), "imported": set(IMPORTED)}
+    kinds = groups.get(kind, {kind})
+    return sorted(n for n, d in params["datasets"].items() if d["generator"]["kind"] in kinds)
+
+
+def datasets_with_predictor(params: dict, kind: str) -> list[str]:
+    """Names of the datasets whose predictor is ``kind`` (``cnn`` or ``torchscript``)."""
+    return sorted(n for n, d in params["datasets"].items() if predictor_kind(d) == kind)
+
+
+def attribute_names(params: dict, dataset: str) -> list[str]:
+    """Attribute and group names the dataset's predictor measures."""
+    schema = dataset_schema(params, dataset)
+    return [*schema.names, *schema.groups]
+
+
+def benchmark_targets(params: dict, dataset: str) -> list[str]:
+    """Attributes and groups the benchmark edits on ``dataset``: all of them, or the chosen ones it has."""
+    chosen = params["benchmark"]["attributes"]
+    names = attribute_names(params, dataset)
+    return names if chosen == "all" else [a for a in names if a in chosen]
+
+
+def load_params(path: str | Path = "params.yaml") -> dict:
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path} is not valid YAML: {exc}") from None
+    return validate_params(params)
+
+
+def curvature_datasets(params: dict) -> dict[str, float]:
+    """The datasets of the curvature sweep by name -> curvature; the base stands for its own value."""
+    sweep = params.get("sweeps", {}).get("curvature")
+    if not sweep:
+        return {}
+    base, base_value = sweep["base"], params["datasets"][sweep["base"]]["generator"].get("curvature")
+    return {base if v == base_value else f"{base}_curvature_{v:g}".replace(".", "p"): float(v)
+            for v in sweep["values"]}
+
+
+def with_sweep_datasets(params: dict) -> dict:
+    """``params`` plus one dataset entry per curvature value (copies of the base, curvature replaced)."""
+    sweep = params.get("sweeps", {}).get("curvature")
+    out = copy.deepcopy(params)
+    for name, value in curvature_datasets(params).items():
+        if name == sweep["base"]:
+            continue
+        out["datasets"][name] = copy.deepcopy(params["datasets"][sweep["base"]])
+        out["datasets"][name]["generator"]["curvature"] = value
+    return out

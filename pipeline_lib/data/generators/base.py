@@ -1,0 +1,84 @@
+"""The generator interface every stage sees, and weight files that hold one.
+
+A generator maps latent codes ``z`` of shape (n, latent_dim) to RGB images of shape
+(n, 3, H, W) with values in [0, 1]. A procedural generator also knows the true
+attributes of any code (the oracle); a pretrained network does not.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from pipeline_lib.config.attribute_schema import AttributeSchema
+from pipeline_lib.config.catalog import IMPORTED, PROCEDURAL, TRAINED
+from pipeline_lib.util.runtime import seeded
+from pipeline_lib.util.weights import WeightFileError, load_checkpoint, save_checkpoint
+
+
+class Generator(nn.Module):
+    """Base class: subclasses set ``latent_dim``, ``latent_space``, ``resolution``, ``schema``."""
+
+    kind: str = ""
+    latent_dim: int
+    latent_space: str = "z"
+    resolution: int
+    schema: AttributeSchema | None = None
+
+    def config(self) -> dict:
+        """Constructor arguments that rebuild this generator (saved in its weight file)."""
+        raise NotImplementedError
+
+    def sample(self, n: int, seed: int) -> torch.Tensor:
+        """Codes from the latent prior, (n, latent_dim), on the CPU, determined by ``seed``."""
+        return torch.randn(n, self.latent_dim, generator=seeded(seed))
+
+    @property
+    def has_oracle(self) -> bool:
+        return False
+
+    def attributes(self, z: torch.Tensor) -> torch.Tensor:
+        """True attributes (n, n_attr) in [0, 1]; only procedural generators have them."""
+        raise NotImplementedError(f"generator {self.kind!r} has no oracle")
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        """What its weight file stores next to the config (default: the state dict)."""
+        return self.state_dict()
+
+    @classmethod
+    def restore(cls, config: dict, weights: dict[str, torch.Tensor], device: torch.device | str) -> "Generator":
+        """Rebuild from :meth:`config` and :meth:`weights` (``device``: where a kind must load its tensors)."""
+        gen = cls(**config)
+        gen.load_state_dict(weights)
+        return gen
+
+
+_REGISTRY: dict[str, type[Generator]] = {}
+
+
+def register(cls: type[Generator]) -> type[Generator]:
+    if cls.kind not in (*PROCEDURAL, *TRAINED, *IMPORTED):
+        raise ValueError(f"generator kind {cls.kind!r} is missing from pipeline_lib/config/catalog.py (params could not name it)")
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def build_generator(kind: str, **config) -> Generator:
+    if kind not in _REGISTRY:
+        raise ValueError(f"unknown generator kind {kind!r}; known: {sorted(_REGISTRY)}")
+    return _REGISTRY[kind](**config)
+
+
+def save_generator(gen: Generator, path: str | Path, **info) -> None:
+    """``info``: JSON-able notes kept in the file (e.g. the source file a generator was imported from)."""
+    save_checkpoint({"kind": gen.kind, "config": gen.config(), "state_dict": gen.weights(), **info}, path)
+
+
+def load_generator(path: str | Path, device: torch.device | str = "cpu") -> Generator:
+    """Rebuild a generator from its weight file; a missing or corrupt file names itself."""
+    ckpt = load_checkpoint(path, required=("kind", "config", "state_dict"))
+    if ckpt["kind"] not in _REGISTRY:
+        raise WeightFileError(f"weight file {path} holds an unknown generator kind {ckpt['kind']!r}")
+    gen = _REGISTRY[ckpt["kind"]].restore(ckpt["config"], ckpt["state_dict"], device)
+    return gen.to(device).eval().requires_grad_(False)

@@ -1,0 +1,67 @@
+"""``torchscript``: any generator exported with ``torch.jit.trace`` / ``torch.jit.script``.
+
+``forward(codes)``: (n, latent_dim) -> (n, C, R, R) with C = 1 or 3, values in the declared
+``output_range``. In W space the module must also export ``mapping(z)``: (n, latent_dim) prior
+draws -> (n, latent_dim) W codes (``torch.jit.trace_module`` with a ``mapping`` entry, or
+``@torch.jit.export``). The archive's bytes live in the pipeline's weight file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from pipeline_lib.util.torchscript import load_archive, read_archive
+from pipeline_lib.util.weights import WeightFileError
+from pipeline_lib.data.generators.base import register
+from pipeline_lib.data.generators.pretrained import PretrainedGenerator
+
+
+@register
+class TorchScriptGenerator(PretrainedGenerator):
+    kind = "torchscript"
+
+    def __init__(self, net: torch.jit.ScriptModule, archive: torch.Tensor, latent_dim: int, latent_space: str,
+                 resolution: int, output_range, precision: str = "fp32", batch_size: int = 32,
+                 output_resolution: int | None = None):
+        super().__init__(latent_dim, latent_space, resolution, output_range, precision, batch_size, output_resolution)
+        self.net, self.archive = net, archive  # the archive stays on the CPU: it is what gets saved
+
+    def config(self) -> dict:
+        return {"latent_dim": self.latent_dim, "resolution": self.native_resolution, **self.options()}
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return {"archive": self.archive}
+
+    @classmethod
+    def restore(cls, config, weights, device):
+        return cls(load_archive(weights["archive"], device, "the generator's TorchScript archive"),
+                   weights["archive"], **config)
+
+    def mapping(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net.mapping(z)
+
+    def synthesize(self, codes: torch.Tensor) -> torch.Tensor:
+        return self.net(codes)
+
+
+def import_torchscript(path: str | Path, device: torch.device, **config) -> TorchScriptGenerator:
+    """Read the archive, then check one seeded batch against the declared latent space and resolution."""
+    archive = read_archive(path)
+    gen = TorchScriptGenerator.restore(config, {"archive": archive}, device).eval().requires_grad_(False)
+    if gen.latent_space == "w" and not hasattr(gen.net, "mapping"):
+        raise WeightFileError(f"{path}: latent_space w needs the module to export a mapping(z) method "
+                              "(see README, 'Run on your own GAN')")
+    try:
+        with torch.no_grad():
+            codes = gen.sample(2, 0).to(device)
+            raw = gen.synthesize(codes)
+    except Exception as exc:  # a scripted module raises whatever its code raises
+        raise WeightFileError(f"{path}: calling the module on codes of shape (2, {gen.latent_dim}) failed "
+                              f"({type(exc).__name__}: {exc}); check generator.latent_dim") from exc
+    expected = [(2, c, gen.native_resolution, gen.native_resolution) for c in (1, 3)]
+    if not isinstance(raw, torch.Tensor) or tuple(raw.shape) not in expected:
+        got = tuple(raw.shape) if isinstance(raw, torch.Tensor) else type(raw).__name__
+        raise WeightFileError(f"{path}: the module returned {got} for 2 codes, expected {expected[1]} "
+                              f"(or 1 channel); check generator.resolution")
+    return gen

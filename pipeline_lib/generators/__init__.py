@@ -1,9 +1,0 @@
-"""Generators: the procedural ``shapes``, the pipeline-trained ``conv_gan``, and networks from users' files."""
-from . import conv_gan, shapes, stylegan2, torchscript  # noqa: F401  (register the kinds)
-from .base import Generator, build_generator, load_generator, save_generator
-from .stylegan2 import import_stylegan2
-from .torchscript import import_torchscript
-
-IMPORTERS = {"stylegan2": import_stylegan2, "torchscript": import_torchscript}  # kinds read from a user's file
-
-__all__ = ["IMPORTERS", "Generator", "build_generator", "load_generator", "save_generator"]

@@ -1,0 +1,49 @@
+"""Self-contained HTML pages for the report: the MDS table, and the params a run used.
+
+Snakemake's report shows an HTML output inline (a markdown one only as a download).
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import yaml
+
+from pipeline_lib.report.plots import mds_summary
+
+STYLE = """
+body { font-family: sans-serif; font-size: 14px; margin: 1.5em; color: #1e293b; }
+table { border-collapse: collapse; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #cbd5e1; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+tr:last-child td { color: #64748b; font-style: italic; }
+pre { background: #f1f5f9; padding: 1em; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head>\n<body><h2>{html.escape(title)}</h2>\n{body}\n</body></html>\n")
+
+
+def mds_html(scores: pd.DataFrame) -> str:
+    """The MDS table of one dataset's scores (``mds.parquet``) as an HTML page; cells as in :func:`mds_summary`."""
+    dataset = scores["dataset"].iloc[0]
+    table = mds_summary(scores).to_html(index=False, border=0, classes="mds")
+    note = ("<p>MDS with 95% bootstrap intervals over source codes (predictor); the last row is the "
+            "predictor's held-out error per attribute.</p>")
+    return _page(f"MDS on {dataset}", table + note)
+
+
+def cross_dataset_html(means: pd.DataFrame) -> str:
+    """Mean MDS (methods x datasets) as an HTML page, methods ordered by their mean over datasets."""
+    table = means.assign(**{"mean over datasets": means.mean(axis=1)}).sort_values("mean over datasets",
+                                                                                   ascending=False)
+    body = table.reset_index().to_html(index=False, border=0, float_format="{:.3f}".format)
+    return _page("Mean MDS per method and dataset", body + "<p>Mean over each dataset's targets (predictor).</p>")
+
+
+def params_html(params: dict) -> str:
+    """The params a run used, as YAML in an HTML page."""
+    text = yaml.safe_dump(params, sort_keys=False, default_flow_style=None, width=100)
+    return _page("Params of this run", f'<pre id="params">{html.escape(text)}</pre>')

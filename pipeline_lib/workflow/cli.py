@@ -1,0 +1,321 @@
+"""``latentbench``: the command line in front of the pipeline."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from pipeline_lib.config.params import ParamsError, load_params, validate_params
+
+
+def _env() -> dict:
+    """The environment for Snakemake and DVC: this interpreter's bin folder first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def _clear_stale_lock() -> None:
+    """Unlock this folder when a killed run left Snakemake's lock behind and no Snakemake runs here."""
+    import psutil
+
+    if not any(Path(".snakemake/locks").glob("*")):
+        return
+    here = Path.cwd().resolve()
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        if proc.pid != os.getpid() and proc.info["cwd"] and Path(proc.info["cwd"]).resolve() == here \
+                and any("snakemake" in part for part in proc.info["cmdline"] or []):
+            return
+    click.echo("removing the lock a killed run left behind", err=True)
+    subprocess.run([sys.executable, "-m", "snakemake", "--unlock", "--cores", "1"], env=_env(),
+                   capture_output=True, check=True)
+
+
+def _checked_params(path: str) -> None:
+    try:
+        load_params(path)
+    except ParamsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main():
+    """Benchmark latent-space manipulation methods of pretrained GANs with the MDC/MDS metric.
+
+    `latentbench COMMAND --help` explains each command, with an example.
+
+    \b
+    Example:
+      latentbench run --cores 2 && latentbench show && latentbench report
+    """
+
+
+def selection_options(command):
+    """--configfile, --dataset, --method, --attribute: the params and the part of the benchmark meant."""
+    for option in reversed([
+        click.option("--configfile", type=click.Path(exists=True, dir_okay=False),
+                     help="Params file instead of params.yaml."),
+        click.option("--dataset", "datasets", multiple=True, help="Only these datasets (repeatable)."),
+        click.option("--method", "methods", multiple=True, help="Only these methods (repeatable)."),
+        click.option("--attribute", "attributes", multiple=True,
+                     help="Only these target attributes or groups (repeatable)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _selection_args(configfile, datasets, methods, attributes) -> list[str]:
+    """Snakemake's arguments for a params file and a subset of the benchmark, both validated first."""
+    params_path = configfile or "params.yaml"
+    _checked_params(params_path)
+    args = ["--configfile", configfile] if configfile else []
+    if datasets or methods or attributes:
+        bench = dict(load_params(params_path)["benchmark"])
+        bench.update({k: list(v) for k, v in
+                      (("datasets", datasets), ("methods", methods), ("attributes", attributes)) if v})
+        try:
+            validate_params(load_params(params_path) | {"benchmark": bench})
+        except ParamsError as exc:
+            raise click.ClickException(str(exc)) from None
+        args += ["--config", f"benchmark={json.dumps(bench)}"]
+    return args
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--cores", default="all", show_default=True, help="Cores Snakemake may use.")
+@selection_options
+@click.option("--profile", type=click.Path(exists=True, file_okay=False), help="A Snakemake profile folder.")
+@click.argument("snakemake_args", nargs=-1, type=click.UNPROCESSED)
+def run(cores, configfile, datasets, methods, attributes, profile, snakemake_args):
+    """Run the benchmark DAG with Snakemake (arguments after -- pass through to it).
+
+    \b
+    Examples:
+      latentbench run --cores 2 --method sgf --method interfacegan --attribute size -- --dry-run
+      latentbench run -- sweep      # the curvature sweep (reports/sweeps/curvature.png)
+    """
+    selection = _selection_args(configfile, datasets, methods, attributes)
+    # outputs are written atomically, so a job a crash or SIGKILL interrupted is simply run again
+    _clear_stale_lock()
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete", *selection]
+    if profile:
+        cmd += ["--profile", profile]
+    if load_params(configfile or "params.yaml").get("device") == "cuda":
+        cmd += ["--resources", "gpu=1"]  # the Snakefile's torch rules take one unit each: one job on the card at a time
+    sys.exit(subprocess.run(cmd + list(snakemake_args), env=_env()).returncode)
+
+
+SWEEP_FIGURE = Path("reports/sweeps/curvature.png")
+
+
+@main.command()
+@click.option("--out", default="reports/report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The report file: one self-contained HTML page.")
+@selection_options
+@click.option("--screenshots", type=click.Path(file_okay=False),
+              help="Also open the report in headless Chromium, save one PNG per result category in this "
+                   "folder, and fail on script errors or an empty category.")
+def report(out, configfile, datasets, methods, attributes, screenshots):
+    """Build the HTML report of the finished run (Snakemake's --report), one self-contained file.
+
+    It holds the MDS table with intervals and the predictor's held-out error, the MDC curves, the
+    edit grids, the method fits and predictor training curves, the params of the run, and the
+    curvature sweep's figure when `latentbench run -- sweep` made one. Give the same --configfile
+    and selection as the run.
+
+    \b
+    Examples:
+      latentbench report --out reports/report.html
+      latentbench report --configfile tests/tiny_params.yaml --screenshots reports/screenshots
+    """
+    targets = ["all", "sweep"] if SWEEP_FIGURE.exists() else ["all"]
+    cmd = [sys.executable, "-m", "snakemake", "--report", out,
+           *_selection_args(configfile, datasets, methods, attributes), *targets]
+    if code := subprocess.run(cmd, env=_env()).returncode:
+        sys.exit(code)
+    if screenshots:
+        _check_in_browser(Path(out), Path(screenshots))
+
+
+def _check_in_browser(report_path: Path, shots: Path) -> None:
+    try:
+        from pipeline_lib.report.browser import ReportViewError, inspect_report
+    except ImportError:
+        raise click.ClickException("--screenshots needs playwright: bash scripts/setup.sh") from None
+    try:
+        view = inspect_report(report_path, shots)
+    except ReportViewError as exc:
+        raise click.ClickException(str(exc)) from None
+    for category, count in view.results.items():
+        first = (view.shown[category].splitlines() or ["an empty page"])[0]
+        click.echo(f"{category}: {count} result(s); first shows {first}")
+    click.echo(f"screenshots in {shots}/")
+    if view.errors or not view.results:
+        raise click.ClickException("the report did not render cleanly:\n" + "\n".join(view.errors or ["no results"]))
+
+
+@main.command("dvc-sync")
+@click.option("--check", is_flag=True, help="Exit 1 if dvc.yaml differs from what the Snakefile gives.")
+def dvc_sync(check):
+    """Regenerate dvc.yaml from the Snakefile and params.yaml.
+
+    Example: latentbench dvc-sync --check
+    """
+    from pipeline_lib.workflow.dag import render_dvc_yaml
+
+    _checked_params("params.yaml")
+    text = render_dvc_yaml(Path.cwd())
+    current = Path("dvc.yaml").read_text() if Path("dvc.yaml").exists() else ""
+    if check:
+        if text != current:
+            raise click.ClickException("dvc.yaml is out of date with the Snakefile: run `latentbench dvc-sync`")
+        click.echo("dvc.yaml matches the Snakefile")
+        return
+    Path("dvc.yaml").write_text(text)
+    click.echo(f"wrote dvc.yaml ({text.count('cmd:')} stages)")
+
+
+@main.command()
+def repro():
+    """Regenerate dvc.yaml, then `dvc repro` the whole pipeline.
+
+    Example: latentbench repro
+    """
+    from pipeline_lib.workflow.dag import render_dvc_yaml
+
+    _checked_params("params.yaml")
+    Path("dvc.yaml").write_text(render_dvc_yaml(Path.cwd()))
+    sys.exit(subprocess.run([sys.executable, "-m", "dvc", "repro"], env=_env()).returncode)
+
+
+@main.command()
+@click.option("--dataset", default=None, help="Only this dataset.")
+@click.option("--source", type=click.Choice(["pred", "oracle"]), default="pred", show_default=True,
+              help="Scores measured by the attribute predictor or by the generator's true attributes.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Output format.")
+def show(dataset, source, fmt):
+    """Print the MDS table (mean over attributes last) from reports/.
+
+    Example: latentbench show --format markdown
+    """
+    files = sorted(Path("reports").glob(f"{dataset or '*'}/mds.parquet"))
+    if not files:
+        raise click.ClickException("no reports/*/mds.parquet yet: run `latentbench run` first")
+    scores = pd.concat([pd.read_parquet(f) for f in files])
+    scores = scores[scores["source"] == source]
+    table = scores.pivot_table(index=["dataset", "method"], columns="attribute", values="mds")
+    table["mean"] = table.mean(axis=1)
+    if fmt == "json":
+        click.echo(table.reset_index().to_json(orient="records", indent=2))
+    elif fmt == "markdown":
+        click.echo(table.round(3).to_markdown())
+    else:
+        click.echo(table.round(3).to_string())
+
+
+@main.command()
+@click.option("--baseline", default="mds-baseline.json", show_default=True, type=click.Path(dir_okay=False),
+              help="Committed baseline: tolerances and expected metrics.")
+@click.option("--metrics", "pattern", default="reports/*/metrics.json", show_default=True,
+              help="Glob of the metrics.json files written by the score stage.")
+@click.option("--update", is_flag=True, help="Rewrite the baseline's metrics from the current run (keeps tolerances).")
+def check(baseline, pattern, update):
+    """Fail (exit 1) when an MDS metric dropped below the baseline by more than its tolerance.
+
+    Exit 2 on a missing or malformed baseline or metrics file.
+
+    Example: latentbench check --baseline mds-baseline.json
+    """
+    from pipeline_lib.scoring import gate
+
+    path = Path(baseline)
+    try:
+        current = gate.load_metrics(pattern)
+        if update:
+            tolerance = gate.load_baseline(path)["tolerance"] if path.exists() else gate.DEFAULT_TOLERANCE
+            gate.write_baseline(path, tolerance, current)
+            click.echo(f"wrote {path} ({len(current)} metrics)")
+            return
+        rows = gate.compare(gate.load_baseline(path), current)
+    except gate.GateError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(gate.format_table(rows))
+    if failed := gate.failures(rows):
+        click.echo(f"{len(failed)} metric(s) fell below the baseline tolerance or are missing:", err=True)
+        click.echo("\n".join(f"  {m}" for m in failed), err=True)
+        sys.exit(1)
+    click.echo(f"all {len(rows)} metrics pass against {path}")
+
+
+def _scores_of(spec: str, scratch: Path) -> pd.DataFrame:
+    """The MDS tables of a result folder, or of ``REV`` / ``REV:FOLDER`` in git history copied to ``scratch``."""
+    from pipeline_lib.scoring.compare import load_scores
+    from pipeline_lib.workflow.revisions import RevisionError, export_scores, is_revision
+
+    try:
+        if Path(spec).is_dir():
+            return load_scores(spec)
+        if is_revision(spec):
+            return load_scores(export_scores(spec, scratch))
+    except (FileNotFoundError, RevisionError) as exc:
+        raise click.ClickException(str(exc)) from None
+    raise click.ClickException(f"{spec!r} is neither a result folder nor a git revision (REV or REV:FOLDER)")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--source", type=click.Choice(["pred", "oracle", "all"]), default="pred", show_default=True,
+              help="Scores measured by the attribute predictor, the generator's true attributes, or both.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Output format; json adds both intervals.")
+def compare(old, new, source, fmt):
+    """Compare the MDS of two runs; '*' marks differences beyond both bootstrap intervals.
+
+    OLD and NEW are result folders (holding <dataset>/mds.parquet) or git revisions: REV reads
+    REV's reports/ folder, REV:FOLDER another one. A folder wins over a revision of the same name.
+    At a revision the tables come from DVC (the local cache, else the default remote).
+
+    \b
+    Examples:
+      latentbench compare ../baseline-run/reports reports
+      latentbench compare HEAD~1 HEAD
+      latentbench compare main reports          # main's committed results against this workspace
+    """
+    import tempfile
+
+    from pipeline_lib.scoring.compare import compare_scores
+
+    with tempfile.TemporaryDirectory(prefix="latentbench-compare-") as scratch:
+        table = compare_scores(_scores_of(old, Path(scratch, "old")), _scores_of(new, Path(scratch, "new")))
+    if source != "all":
+        table = table[table["source"] == source]
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+        return
+    shown = table[["dataset", "method", "attribute", "source", "mds_old", "mds_new", "diff"]].round(3)
+    shown["flag"] = table["significant"].map({True: "*", False: ""})
+    click.echo(shown.to_markdown(index=False) if fmt == "markdown" else shown.to_string(index=False))
+
+
+@main.command()
+def pull():
+    """`dvc pull` the outputs, then `snakemake --touch` so DVC's file times cause no reruns.
+
+    Example: latentbench pull
+    """
+    env = _env()
+    for cmd in ([sys.executable, "-m", "dvc", "pull"], [sys.executable, "-m", "snakemake", "--touch", "--cores", "1"]):
+        if code := subprocess.run(cmd, env=env).returncode:
+            sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

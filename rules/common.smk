@@ -1,0 +1,36 @@
+"""Globals and input helpers every rule file uses: datasets, methods, threads, the GPU resource."""
+
+DATASETS = config["benchmark"]["datasets"]
+ENV = "envs/latentbench.yaml"
+TORCH_THREADS = config.get("threads", 1)  # declared by every torch rule, so jobs never oversubscribe cores
+# device: cuda -> the torch rules take one unit of resource `gpu`; `latentbench run` offers --resources gpu=1,
+# so they share the card one at a time (raise it with `-- --resources gpu=N`). Nothing changes on the CPU.
+GPU = 1 if config.get("device") == "cuda" else 0
+METHODS = config["benchmark"]["methods"]
+
+
+def edits_of(dataset):
+    """One folder per method: data/{dataset}/edits/{method}/{target}.parquet for every target."""
+    return expand("data/{dataset}/edits/{method}", dataset=dataset, method=METHODS)
+
+
+def has_images(dataset):
+    return "images" in config["datasets"][dataset]
+
+
+def user_file(section):
+    """The user's file a dataset's generator or predictor comes from: an input, so a changed file reruns."""
+    return lambda wc: config["datasets"][wc.dataset][section]["path"]
+
+
+def image_sources(wc):
+    """A labeled folder's files (celeba); built-in image sets have none."""
+    images = config["datasets"][wc.dataset]["images"]
+    return [images["attributes_file"], images["folder"]] if images["kind"] == "celeba" else []
+
+
+TEXT_METHODS = ["sgf", "gradient"]
+
+
+def text_edits(dataset):
+    return expand("data/{dataset}/text/edits/{method}.parquet", dataset=dataset, method=TEXT_METHODS)

@@ -1,0 +1,57 @@
+"""Editing methods: fit each method on the labeled codes; edit the held-out codes along its paths."""
+
+
+rule fit_method:
+    input:
+        generator="data/{dataset}/generator.pt",
+        predictor="data/{dataset}/predictor.pt",
+        latents="data/{dataset}/latents.parquet",
+        labels="data/{dataset}/labels.parquet",
+    output:
+        weights="data/{dataset}/methods/{method}.pt",
+        summary="reports/{dataset}/methods/{method}.json",
+        figure=report(
+            "reports/{dataset}/methods/{method}.png",
+            caption="reports/captions/fit.rst",
+            category="Method fits",
+            labels={"dataset": "{dataset}", "method": "{method}"},
+        ),
+    params:
+        cfg=stage_cfg(config, method="methods.{method}"),
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/fit_method/{method}.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.fit_method --cfg '{params.cfg}' --method {wildcards.method}"
+        " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
+        " --labels {input.labels} --out {output.weights} --out-summary {output.summary}"
+        " --out-figure {output.figure} --log {log}"
+
+
+rule edit:
+    input:
+        method="data/{dataset}/methods/{method}.pt",
+        generator="data/{dataset}/generator.pt",
+        predictor="data/{dataset}/predictor.pt",
+        latents="data/{dataset}/latents.parquet",
+        labels="data/{dataset}/labels.parquet",
+    output:
+        directory("data/{dataset}/edits/{method}"),  # one job per method: the networks load once for all targets
+    params:
+        cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed", attributes="benchmark.attributes"),
+        targets=lambda wc: ",".join(benchmark_targets(config, wc.dataset)),
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/edit/{method}.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.edit --cfg '{params.cfg}' --targets {params.targets} --method {input.method}"
+        " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
+        " --labels {input.labels} --out-dir {output} --log {log}"

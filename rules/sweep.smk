@@ -1,0 +1,27 @@
+"""The curvature sweep (`latentbench run -- sweep`): the benchmark on shapes at every curvature."""
+
+
+rule sweep:
+    input:
+        "reports/sweeps/curvature.png",
+
+
+rule sweep_curvature:
+    input:
+        expand("reports/{dataset}/mds.parquet", dataset=SWEEP),
+    output:
+        table="reports/sweeps/curvature.parquet",
+        figure=report(
+            "reports/sweeps/curvature.png",
+            caption="reports/captions/sweep.rst",
+            category="Curvature sweep",
+        ),
+    params:
+        cfg=lambda wc: json.dumps({"knob": "curvature", "values": list(SWEEP.values())}),
+    log:
+        "logs/sweeps/curvature.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.sweep --cfg '{params.cfg}' --out-table {output.table}"
+        " --out-figure {output.figure} --log {log} {input}"
