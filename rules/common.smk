@@ -1,7 +1,7 @@
 """Globals and input helpers every rule file uses: datasets, methods, threads, the GPU resource."""
 
 DATASETS = config["benchmark"]["datasets"]
-ENV = "envs/latentbench.yaml"
+ENV = "../envs/latentbench.yaml"  # relative to this folder, like every rule file's paths to files of the workflow
 TORCH_THREADS = config.get("threads", 1)  # declared by every torch rule, so jobs never oversubscribe cores
 # device: cuda -> the torch rules take one unit of resource `gpu`; `latentbench run` offers --resources gpu=1,
 # so they share the card one at a time (raise it with `-- --resources gpu=N`). Nothing changes on the CPU.

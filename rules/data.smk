@@ -59,7 +59,7 @@ rule train_generator:
         evaluation="data/{dataset}/generator_eval.json",
         figure=report(
             "reports/{dataset}/generator.png",
-            caption="reports/captions/generator.rst",
+            caption="../reports/captions/generator.rst",
             category="Generator training",
             labels={"dataset": "{dataset}"},
         ),

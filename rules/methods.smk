@@ -12,7 +12,7 @@ rule fit_method:
         summary="reports/{dataset}/methods/{method}.json",
         figure=report(
             "reports/{dataset}/methods/{method}.png",
-            caption="reports/captions/fit.rst",
+            caption="../reports/captions/fit.rst",
             category="Method fits",
             labels={"dataset": "{dataset}", "method": "{method}"},
         ),

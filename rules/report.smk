@@ -3,7 +3,7 @@
 
 rule record_params:
     output:
-        report("reports/params.html", caption="reports/captions/params.rst", category="Params"),
+        report("reports/params.html", caption="../reports/captions/params.rst", category="Params"),
     params:
         cfg=whole_cfg(PARAMS),
     log:
@@ -24,27 +24,27 @@ rule plot:
     output:
         figure=report(
             "reports/{dataset}/mdc.png",
-            caption="reports/captions/mdc.rst",
+            caption="../reports/captions/mdc.rst",
             category="MDC curves",
             labels={"dataset": "{dataset}"},
         ),
         table="reports/{dataset}/mds.md",
         table_html=report(
             "reports/{dataset}/mds.html",
-            caption="reports/captions/mds.rst",
+            caption="../reports/captions/mds.rst",
             category="MDS table",
             labels={"dataset": "{dataset}"},
         ),
         predictor=report(
             "reports/{dataset}/predictor.png",
-            caption="reports/captions/predictor.rst",
+            caption="../reports/captions/predictor.rst",
             category="Predictor",
             labels={"dataset": "{dataset}"},
         ),
         grids=report(
             directory("reports/{dataset}/grids"),
             patterns=["{method}/{target}.png"],
-            caption="reports/captions/grid.rst",
+            caption="../reports/captions/grid.rst",
             category="Edit grids",
             labels={"dataset": "{dataset}", "method": "{method}", "target": "{target}"},
         ),
@@ -71,12 +71,12 @@ rule summarize:
         table="reports/benchmark/mds.md",
         html=report(
             "reports/benchmark/mds.html",
-            caption="reports/captions/benchmark.rst",
+            caption="../reports/captions/benchmark.rst",
             category="Across datasets",
         ),
         figure=report(
             "reports/benchmark/mds.png",
-            caption="reports/captions/benchmark.rst",
+            caption="../reports/captions/benchmark.rst",
             category="Across datasets",
         ),
     params:

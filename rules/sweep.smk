@@ -13,7 +13,7 @@ rule sweep_curvature:
         table="reports/sweeps/curvature.parquet",
         figure=report(
             "reports/sweeps/curvature.png",
-            caption="reports/captions/sweep.rst",
+            caption="../reports/captions/sweep.rst",
             category="Curvature sweep",
         ),
     params:

@@ -110,7 +110,7 @@ rule text_plot:
     output:
         figure=report(
             "reports/{dataset}/text/edits.png",
-            caption="reports/captions/text.rst",
+            caption="../reports/captions/text.rst",
             category="Text-guided editing",
             labels={"dataset": "{dataset}"},
         ),
