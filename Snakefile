@@ -7,8 +7,10 @@ a test fails if they drift.
 """
 
 import json
+from pathlib import Path
 
-from pipeline_lib.workflow.dag import alternatives, stage_cfg, whole_cfg
+from pipeline_lib.workflow.code import code_digest, job_code
+from pipeline_lib.workflow.dag import MethodSettings, alternatives, stage_cfg, whole_cfg
 from pipeline_lib.config.params import (
     benchmark_targets,
     curvature_datasets,

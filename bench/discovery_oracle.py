@@ -18,6 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from pipeline_lib.data.generators import load_generator
+from pipeline_lib.config.definitions import resolve
 from pipeline_lib.methods import build_method
 from pipeline_lib.config.params import load_params
 from pipeline_lib.attributes.predictor import load_predictor
@@ -58,9 +59,9 @@ def main(data, iterations):
     }
     table = {}
     for label, (name, override) in variants.items():
-        hyper = {**params[name], **override, **({"iterations": iterations} if iterations else {})}
+        hyper = {**resolve(name, params[name]), **override, **({"iterations": iterations} if iterations else {})}
         start = time.perf_counter()
-        method = build_method(name, **hyper).fit(z, None, gen, pred)
+        method = build_method(**hyper).fit(z, None, gen, pred)
         corr = factor_correlations(method, gen, z[:512], hyper["eps_max"])
         table[label] = corr.max(0).values.numpy()
         print(f"{label}: fit {time.perf_counter() - start:.0f} s, reconstructor accuracy {method.accuracy_:.2f}")

@@ -10,6 +10,7 @@ rule import_predictor:
     wildcard_constraints:
         dataset=alternatives(datasets_with_predictor(config, "torchscript")),
     params:
+        code=code("import_predictor"),
         cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
     resources:
         gpu=GPU,
@@ -32,6 +33,7 @@ rule train_predictor:
     wildcard_constraints:
         dataset=alternatives(datasets_with_predictor(config, "cnn")),
     params:
+        code=code("train_predictor"),
         cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
         source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
     threads: TORCH_THREADS
@@ -54,6 +56,7 @@ rule label_latents:
     output:
         "data/{dataset}/labels.parquet",
     params:
+        code=code("label_latents"),
         cfg=stage_cfg(config, batch_size="edit.batch_size"),
     threads: TORCH_THREADS
     resources:

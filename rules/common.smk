@@ -1,4 +1,4 @@
-"""Globals and input helpers every rule file uses: datasets, methods, threads, the GPU resource."""
+"""Globals and input helpers shared by the rule files (datasets, methods, threads, the GPU resource)."""
 
 DATASETS = config["benchmark"]["datasets"]
 ENV = "../envs/latentbench.yaml"  # relative to this folder, like every rule file's paths to files of the workflow
@@ -7,6 +7,12 @@ TORCH_THREADS = config.get("threads", 1)  # declared by every torch rule, so job
 # so they share the card one at a time (raise it with `-- --resources gpu=N`). Nothing changes on the CPU.
 GPU = 1 if config.get("device") == "cuda" else 0
 METHODS = config["benchmark"]["methods"]
+ROOT = Path(workflow.basedir)
+
+
+def code(rule):
+    """Digest of the code run by jobs of the named rule (pipeline_lib/workflow/code.py); a change reruns them."""
+    return lambda wc: code_digest(ROOT, job_code(ROOT, config, rule, dict(wc.items())))
 
 
 def edits_of(dataset):

@@ -7,6 +7,7 @@ rule build_generator:
     wildcard_constraints:
         dataset=alternatives(datasets_of(config, "procedural")),
     params:
+        code=code("build_generator"),
         cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
     log:
         "logs/{dataset}/build_generator.log",
@@ -24,6 +25,7 @@ rule import_generator:
     wildcard_constraints:
         dataset=alternatives(datasets_of(config, "imported")),
     params:
+        code=code("import_generator"),
         cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
     threads: TORCH_THREADS
     resources:
@@ -42,6 +44,7 @@ rule prepare_images:
     output:
         "data/{dataset}/images.pt",
     params:
+        code=code("prepare_images"),
         cfg=stage_cfg(config, images="datasets.{dataset}.images"),
     log:
         "logs/{dataset}/prepare_images.log",
@@ -66,6 +69,7 @@ rule train_generator:
     wildcard_constraints:
         dataset=alternatives(datasets_of(config, "conv_gan")),
     params:
+        code=code("train_generator"),
         cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
     threads: TORCH_THREADS
     resources:
@@ -85,6 +89,7 @@ rule sample_latents:
     output:
         "data/{dataset}/latents.parquet",
     params:
+        code=code("sample_latents"),
         cfg=stage_cfg(config, sampling="datasets.{dataset}.sampling"),
     resources:
         gpu=GPU,

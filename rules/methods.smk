@@ -17,7 +17,8 @@ rule fit_method:
             labels={"dataset": "{dataset}", "method": "{method}"},
         ),
     params:
-        cfg=stage_cfg(config, method="methods.{method}"),
+        code=code("fit_method"),
+        cfg=stage_cfg(config, method=MethodSettings("methods.{method}", "fit")),
     threads: TORCH_THREADS
     resources:
         gpu=GPU,
@@ -42,7 +43,15 @@ rule edit:
     output:
         directory("data/{dataset}/edits/{method}"),  # one job per method: the networks load once for all targets
     params:
-        cfg=stage_cfg(config, edit="edit", delta="metric.delta", seed="metric.seed", attributes="benchmark.attributes"),
+        code=code("edit"),
+        cfg=stage_cfg(
+            config,
+            method=MethodSettings("methods.{method}", "edit"),
+            edit="edit",
+            delta="metric.delta",
+            seed="metric.seed",
+            attributes="benchmark.attributes",
+        ),
         targets=lambda wc: ",".join(benchmark_targets(config, wc.dataset)),
     threads: TORCH_THREADS
     resources:

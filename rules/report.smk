@@ -5,6 +5,7 @@ rule record_params:
     output:
         report("reports/params.html", caption="../reports/captions/params.rst", category="Params"),
     params:
+        code=code("record_params"),
         cfg=whole_cfg(PARAMS),
     log:
         "logs/record_params.log",
@@ -49,6 +50,7 @@ rule plot:
             labels={"dataset": "{dataset}", "method": "{method}", "target": "{target}"},
         ),
     params:
+        code=code("plot"),
         cfg=stage_cfg(config, plot="plot"),
     threads: TORCH_THREADS
     resources:
@@ -80,6 +82,7 @@ rule summarize:
             category="Across datasets",
         ),
     params:
+        code=code("summarize"),
         cfg=stage_cfg(config),
     log:
         "logs/benchmark/summarize.log",

@@ -11,6 +11,7 @@ rule score:
         mdc="reports/{dataset}/mdc.parquet",
         metrics="reports/{dataset}/metrics.json",
     params:
+        code=code("score"),
         cfg=stage_cfg(config, metric="metric"),
     threads: TORCH_THREADS
     log:

@@ -17,11 +17,12 @@ rule sweep_curvature:
             category="Curvature sweep",
         ),
     params:
+        code=code("sweep_curvature"),
         cfg=lambda wc: json.dumps({"knob": "curvature", "values": list(SWEEP.values())}),
     log:
         "logs/sweeps/curvature.log",
     conda:
         ENV
     shell:
-        "python -m stages.sweep --cfg '{params.cfg}' --out-table {output.table}"
+        "python -m stages.sweep_curvature --cfg '{params.cfg}' --out-table {output.table}"
         " --out-figure {output.figure} --log {log} {input}"

@@ -13,6 +13,7 @@ rule caption_embeddings:
     output:
         "data/text/captions.parquet",
     params:
+        code=code("caption_embeddings"),
         cfg=stage_cfg(config, captions="text.captions"),
     threads: TORCH_THREADS
     log:
@@ -31,6 +32,7 @@ rule train_caption_predictor:
         weights="data/{dataset}/text/caption_predictor.pt",
         evaluation="data/{dataset}/text/caption_predictor_eval.json",
     params:
+        code=code("train_caption_predictor"),
         cfg=stage_cfg(config, predictor="text.predictor"),
     threads: TORCH_THREADS
     log:
@@ -51,7 +53,8 @@ rule fit_text_sgf:
         weights="data/{dataset}/text/sgf.pt",
         summary="reports/{dataset}/text/sgf.json",
     params:
-        cfg=stage_cfg(config, sgf="text.sgf"),
+        code=code("fit_text_sgf"),
+        cfg=stage_cfg(config, sgf=MethodSettings("text.sgf", "fit")),
     threads: TORCH_THREADS
     log:
         "logs/{dataset}/text/fit_text_sgf.log",
@@ -73,7 +76,8 @@ rule text_edit:
     output:
         "data/{dataset}/text/edits/{method}.parquet",
     params:
-        cfg=stage_cfg(config, edit="text.edit"),
+        code=code("text_edit"),
+        cfg=stage_cfg(config, edit="text.edit", sgf=MethodSettings("text.sgf", "edit")),
         fitted=lambda wc, input: f"--fitted {input.fitted}" if input.fitted else "",
     threads: TORCH_THREADS
     log:
@@ -93,6 +97,7 @@ rule text_score:
         mds="reports/{dataset}/text/mds.parquet",
         mdc="reports/{dataset}/text/mdc.parquet",
     params:
+        code=code("text_score"),
         cfg=stage_cfg(config, metric="metric"),
     log:
         "logs/{dataset}/text/text_score.log",
@@ -115,6 +120,7 @@ rule text_plot:
             labels={"dataset": "{dataset}"},
         ),
     params:
+        code=code("text_plot"),
         cfg=stage_cfg(config, plot="text.plot"),
     threads: TORCH_THREADS
     log:

@@ -32,7 +32,7 @@ def main(cfg, targets, method_path, generator_path, predictor_path, latents, lab
     e = cfg["edit"]
     with stage("edit", cfg, cfg["seed"], log=log_path, method=method_path, targets=targets, out_dir=out_dir) as device:
         gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
-        method = load_method(method_path)
+        method = load_method(method_path, **cfg["method"])  # its kind and edit settings
         codes, values = read_table(latents), read_table(labels)
         held_out = codes["split"] == "edit"
         z = codes_from(codes[held_out]).to(device)

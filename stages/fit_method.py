@@ -25,7 +25,7 @@ from stages.common import cfg_option, log_option, stage
 @click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
 def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_summary, out_figure,
          log_path):
-    hyper = cfg["method"]
+    hyper = cfg["method"]  # {kind, fit settings}
     with stage(f"fit_method[{method}]", cfg, hyper.get("seed", 0), log=log_path, latents=latents, out=out,
                out_summary=out_summary, out_figure=out_figure) as device:
         gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
@@ -33,9 +33,9 @@ def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_
         fit = codes["split"] == "fit"
         z = codes_from(codes[fit]).to(device)
         y = values_from(values[fit], pred.schema.names).to(device)
-        model = build_method(method, **hyper).fit(z, y, gen, pred)
+        model = build_method(**hyper).fit(z, y, gen, pred)
         save_method(model, out)
-        summary = {"method": method, "attributes": pred.schema.names, **model.summary()}
+        summary = {"method": method, "kind": hyper["kind"], "attributes": pred.schema.names, **model.summary()}
         write_text(out_summary, json.dumps(summary, indent=1))
         save_figure(fit_figure(summary), out_figure)
 

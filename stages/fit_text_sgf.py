@@ -28,7 +28,7 @@ def main(cfg, generator_path, predictor_path, latents, out, out_summary, log_pat
         z = codes_from(codes[codes["split"] == "fit"]).to(device)
         with torch.no_grad():
             c = torch.cat([pred(gen(chunk)) for chunk in z.split(1024)])  # (N, k)
-        model = build_method("sgf", **hyper).fit(z, c)
+        model = build_method(**hyper).fit(z, c)
         save_method(model, out)
         write_text(out_summary, json.dumps({"condition_dim": c.shape[1], **model.summary()}, indent=1))
 

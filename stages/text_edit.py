@@ -25,7 +25,7 @@ def main(cfg, method, fitted, generator_path, predictor_path, latents, captions,
         raise click.UsageError("--method sgf needs --fitted, the fitted SGF weight file")
     with stage(f"text_edit[{method}]", cfg, e["seed"], log=log_path, latents=latents, out=out) as device:
         gen, pred = load_generator(generator_path, device), load_caption_predictor(predictor_path, device)
-        editor = load_method(fitted) if method == "sgf" else build_method("gradient")
+        editor = load_method(fitted, **cfg["sgf"]) if method == "sgf" else build_method("gradient")
         codes = read_table(latents)
         z = codes_from(codes[codes["split"] == "edit"])
         frame = edit_toward_captions(editor, gen, pred, z, read_table(captions), e, device)

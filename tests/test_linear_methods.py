@@ -81,7 +81,7 @@ def test_component_matching_picks_the_largest_effect_with_its_sign():
 
 def test_fitted_method_round_trips(tmp_path):
     z = torch.randn(500, 5, generator=torch.Generator().manual_seed(5))
-    method = build_method("interfacegan_cond", seed=1).fit(z, torch.sigmoid(z[:, :3]))
+    method = build_method("interfacegan", conditional=True, seed=1).fit(z, torch.sigmoid(z[:, :3]))
     save_method(method, tmp_path / "m.pt")
     again = load_method(tmp_path / "m.pt")
     assert type(again) is type(method)

@@ -10,6 +10,12 @@ from pipeline_lib.attributes.predictor import AttributePredictor
 from pipeline_lib.attributes.tasks import Task
 
 FAST = dict(n_directions=4, iterations=3, batch_size=8, probe=16)
+VARIANTS = {"manifold": {}, "voynov_linear": {"mapper": "linear", "centroid_weight": 0.0}}  # as in params.yaml
+
+
+def build(name, **settings):
+    """The params entry ``name`` of kind ``manifold``, with ``settings`` on top."""
+    return build_method("manifold", **{**VARIANTS[name], **settings})
 WEIGHTS = dict(shift_weight=0.25, centroid_weight=0.0, center_weight=1.0, ge2e_weight=1.0)
 
 
@@ -37,7 +43,7 @@ def pred(gen):
 def fitted(gen, pred):
     """Both methods, fitted for a few iterations on 64 shapes codes."""
     z = gen.sample(64, 1)
-    return {name: build_method(name, **FAST, seed=3).fit(z, None, gen, pred)
+    return {name: build(name, **FAST, seed=3).fit(z, None, gen, pred)
             for name in ("manifold", "voynov_linear")}
 
 
@@ -162,7 +168,7 @@ def test_fit_is_deterministic_from_the_seed(gen, pred, fitted):
 
 @pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
 def test_short_training_beats_chance(gen, pred, name):
-    method = build_method(name, n_directions=4, iterations=300, batch_size=32, lr=3e-3, probe=256,
+    method = build(name, n_directions=4, iterations=300, batch_size=32, lr=3e-3, probe=256,
                           seed=0).fit(gen.sample(512, 4), None, gen, pred)
     assert method.accuracy_ > 0.4, method.accuracy_  # chance: 0.25
 
@@ -170,13 +176,13 @@ def test_short_training_beats_chance(gen, pred, name):
 @pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
 def test_non_finite_loss_raises(gen, pred, name):
     with pytest.raises(FloatingPointError, match="non-finite loss"):
-        build_method(name, **{**FAST, "iterations": 20}, lr=1e30).fit(gen.sample(64, 1), None, gen, pred)
+        build(name, **{**FAST, "iterations": 20}, lr=1e30).fit(gen.sample(64, 1), None, gen, pred)
 
 
 def test_bad_hyper_parameters_are_refused():
     with pytest.raises(ValueError, match="path_mode"):
         build_method("manifold", path_mode="curvy")
     with pytest.raises(ValueError, match="linear_kind"):
-        build_method("voynov_linear", linear_kind="diagonal")
+        build("voynov_linear", linear_kind="diagonal")
     with pytest.raises(ValueError, match="eps_min"):
         build_method("manifold", eps_min=3.0, eps_max=1.0)

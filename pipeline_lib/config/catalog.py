@@ -19,7 +19,6 @@ DIGITS_SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "co
 PROCEDURAL = {"shapes": SHAPES_SCHEMA}   # generator kinds that render their own labeled images
 TRAINED = ("conv_gan",)                  # generator kinds the pipeline trains on a real image set
 IMPORTED = ("stylegan2", "torchscript")  # generator kinds read from a user's file (generator.path)
-METHOD_NAMES = ("interfacegan", "interfacegan_cond", "ganspace", "sgf", "gradient", "manifold", "voynov_linear")
 
 
 def celeba_schema(config: dict) -> AttributeSchema:

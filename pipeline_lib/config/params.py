@@ -9,7 +9,8 @@ import jsonschema
 import yaml
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.catalog import IMPORTED, METHOD_NAMES, PROCEDURAL, TRAINED, declared_schema, image_set_schema
+from pipeline_lib.config.definitions import entry_schema, kind_of, method_kinds
+from pipeline_lib.config.catalog import IMPORTED, PROCEDURAL, TRAINED, declared_schema, image_set_schema
 
 
 class ParamsError(ValueError):
@@ -20,8 +21,8 @@ def _schema() -> dict:
     return yaml.safe_load(resources.files("pipeline_lib.config").joinpath("params_schema.yaml").read_text())
 
 
-def _where(error: jsonschema.ValidationError) -> str:
-    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+def _where(error: jsonschema.ValidationError, prefix: str) -> str:
+    return ".".join([*filter(None, [prefix]), *map(str, error.absolute_path)]) or "(top level)"
 
 
 def validate_params(params: dict) -> dict:
@@ -29,10 +30,11 @@ def validate_params(params: dict) -> dict:
     if not isinstance(params, dict):
         raise ParamsError(f"params must be a mapping, got {type(params).__name__}")
     validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [f"  {_where(e)}: {e.message}" for e in errors]
-        raise ParamsError("invalid params:\n" + "\n".join(lines))
+    _raise_errors(validator.iter_errors(params))
+    for name, entry in params["methods"].items():
+        _check_method_entry(f"methods.{name}", name, entry)
+    if "text" in params:
+        _check_method_entry("text.sgf", "sgf", params["text"]["sgf"])
     for name, dataset in params["datasets"].items():
         _check_dataset(name, dataset)
     bench = params["benchmark"]
@@ -40,10 +42,9 @@ def validate_params(params: dict) -> dict:
         if name not in params["datasets"]:
             raise ParamsError(f"benchmark.datasets: unknown dataset {name!r}; defined: {sorted(params['datasets'])}")
     for name in bench["methods"]:
-        if name not in METHOD_NAMES:
-            raise ParamsError(f"benchmark.methods: unknown method {name!r}; allowed: {sorted(METHOD_NAMES)}")
         if name not in params["methods"]:
-            raise ParamsError(f"benchmark.methods: method {name!r} has no settings under methods.{name}")
+            raise ParamsError(f"benchmark.methods: unknown method {name!r}: no entry methods.{name}; "
+                              f"defined: {sorted(params['methods'])}; kinds: {sorted(method_kinds())}")
     if bench["attributes"] != "all":
         # an attribute may belong to a defined dataset the run leaves out (e.g. `latentbench run --dataset`)
         defined = {name: attribute_names(params, name) for name in params["datasets"]}
@@ -71,6 +72,21 @@ def validate_params(params: dict) -> dict:
         if not any(attr in attribute_names(params, d) for d in bench["datasets"]):
             raise ParamsError(f"metric.tolerances: unknown attribute {attr!r}")
     return params
+
+
+def _raise_errors(errors, prefix: str = "") -> None:
+    lines = [f"  {_where(e, prefix)}: {e.message}" for e in sorted(errors, key=lambda e: list(e.absolute_path))]
+    if lines:
+        raise ParamsError("invalid params:\n" + "\n".join(lines))
+
+
+def _check_method_entry(where: str, name: str, entry: dict) -> None:
+    """A method entry runs a known kind with settings that kind defines, of the right types."""
+    kind = kind_of(name, entry)
+    if kind not in method_kinds():
+        raise ParamsError(f"{where}: unknown method kind {kind!r}; known kinds: {sorted(method_kinds())} "
+                          f"(set `kind:` to one of them, or add pipeline_lib/methods/{kind}.py)")
+    _raise_errors(jsonschema.Draft202012Validator(entry_schema(kind)).iter_errors(entry), prefix=where)
 
 
 def _check_dataset(name: str, dataset: dict) -> None:

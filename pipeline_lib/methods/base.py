@@ -10,16 +10,18 @@ from typing import ClassVar
 
 import torch
 
+from pipeline_lib.config.definitions import method_kinds
 from pipeline_lib.data.generators import Generator
 from pipeline_lib.attributes.predictor import AttributePredictor
 from pipeline_lib.attributes.tasks import Task
-from pipeline_lib.util.weights import WeightFileError, load_checkpoint, save_checkpoint
+from pipeline_lib.util.weights import save_checkpoint
 
 
 class EditMethod:
-    name: ClassVar[str]
+    kind: ClassVar[str]  # its module's name, pipeline_lib/methods/<kind>.py
 
     def __init__(self, **hyper):
+        """Every setting of the kind's ``SETTINGS``, defaults filled (``methods.build_method``)."""
         self.hyper = hyper
 
     def fit(self, latents: torch.Tensor, labels: torch.Tensor, generator: Generator,
@@ -74,11 +76,6 @@ class LinearDirections(EditMethod):
 
 
 def save_method(method: EditMethod, path: str | Path) -> None:
-    save_checkpoint({"method": method.name, "hyper": method.hyper, "state": method.state()}, path)
-
-
-def load_method(path: str | Path, registry: dict[str, type[EditMethod]]) -> EditMethod:
-    ckpt = load_checkpoint(path, required=("method", "hyper", "state"))
-    if ckpt["method"] not in registry:
-        raise WeightFileError(f"weight file {path} holds unknown method {ckpt['method']!r}")
-    return registry[ckpt["method"]](**ckpt["hyper"]).load_state(ckpt["state"])
+    """The kind, its fit settings and the fitted state; edit settings are given when it is loaded."""
+    fit = {k: v for k, v in method.hyper.items() if method_kinds()[method.kind][k].role == "fit"}
+    save_checkpoint({"method": method.kind, "hyper": fit, "state": method.state()}, path)

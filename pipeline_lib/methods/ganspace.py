@@ -14,6 +14,15 @@ from pipeline_lib.attributes.measure import measure
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.methods.base import LinearDirections
 
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "features": ("fit", "output", ["output", "latent"],
+                 "PCA of the generator's outputs, regressed back to the latent, or of the codes themselves"),
+    "n_components": ("fit", 12, "count", "top components searched when matching attributes"),
+    "probe": ("fit", 256, "count", "codes used to measure each component's effect"),
+    "sigma": ("fit", 1.0, "positive", "probe edit size, in standard deviations of the component"),
+    "seed": ("fit", 22, "seed", "the probe codes' draw"),
+}
+
 
 def principal_directions(z: torch.Tensor, features: torch.Tensor, n_components: int) -> torch.Tensor:
     """``z`` (N, d), ``features`` (N, F) -> (K, d) unit latent directions of the top-K PCs of features."""
@@ -41,13 +50,7 @@ def component_effects(directions: torch.Tensor, steps: torch.Tensor, probe: torc
 
 
 class GANSpace(LinearDirections):
-    name = "ganspace"
-
-    def __init__(self, features: str = "output", n_components: int = 12, probe: int = 256,
-                 sigma: float = 1.0, seed: int = 0):
-        if features not in ("output", "latent"):
-            raise ValueError(f"ganspace.features must be 'output' or 'latent', got {features!r}")
-        super().__init__(features=features, n_components=n_components, probe=probe, sigma=sigma, seed=seed)
+    kind = "ganspace"
 
     def fit(self, latents, labels, generator, predictor):
         h = self.hyper
@@ -70,3 +73,6 @@ class GANSpace(LinearDirections):
 
     def summary(self):
         return {"component_effects": self.effects_.tolist(), "assigned_component": self.assignment_.tolist()}
+
+
+METHOD = GANSpace

@@ -11,12 +11,11 @@ import torch
 
 from pipeline_lib.methods.base import EditMethod
 
+SETTINGS = {}  # nothing to set: the step sizes are the strength increments
+
 
 class GradientSteps(EditMethod):
-    name = "gradient"
-
-    def __init__(self):
-        super().__init__()
+    kind = "gradient"
 
     def fit(self, latents, labels, generator=None, predictor=None):
         return self
@@ -43,3 +42,6 @@ class GradientSteps(EditMethod):
 
     def load_state(self, state):
         return self
+
+
+METHOD = GradientSteps

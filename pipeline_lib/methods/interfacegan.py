@@ -12,6 +12,15 @@ import torch
 
 from pipeline_lib.methods.base import LinearDirections
 
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "ratio": ("fit", 0.02, {"type": "number", "exclusiveMinimum": 0, "maximum": 0.5},
+              "top and bottom share of the codes by predicted score: the SVM's positives and negatives"),
+    "C": ("fit", 1.0, "positive", "the linear SVM's inverse regularisation strength"),
+    "val_fraction": ("fit", 0.3, "fraction", "share of positives and negatives held out for the SVM's accuracy"),
+    "conditional": ("fit", False, "flag", "project each normal off the span of the other attributes' normals"),
+    "seed": ("fit", 21, "seed", "the validation split's draw"),
+}
+
 
 def svm_normal(z: np.ndarray, scores: np.ndarray, ratio: float, C: float, val_fraction: float,
                seed: int) -> tuple[np.ndarray, float]:
@@ -43,27 +52,21 @@ def project_off(normals: torch.Tensor) -> torch.Tensor:
 
 
 class InterFaceGAN(LinearDirections):
-    name = "interfacegan"
-
-    def __init__(self, ratio: float = 0.02, C: float = 1.0, val_fraction: float = 0.3, seed: int = 0):
-        super().__init__(ratio=ratio, C=C, val_fraction=val_fraction, seed=seed)
+    kind = "interfacegan"
 
     def fit(self, latents, labels, generator=None, predictor=None):
+        h = self.hyper
         z, y = latents.double().numpy(), labels.double().numpy()
-        fits = [svm_normal(z, y[:, a], **self.hyper) for a in range(y.shape[1])]
+        fits = [svm_normal(z, y[:, a], h["ratio"], h["C"], h["val_fraction"], h["seed"]) for a in range(y.shape[1])]
         self.directions_ = torch.tensor(np.stack([n for n, _ in fits]), dtype=torch.float32)
         self.val_accuracy_ = torch.tensor([acc for _, acc in fits])
+        if h["conditional"]:
+            self.primal_directions_ = self.directions_
+            self.directions_ = project_off(self.directions_.double()).float()
         return self
 
     def summary(self):
         return {"svm_validation_accuracy": self.val_accuracy_.tolist()}
 
 
-class ConditionalInterFaceGAN(InterFaceGAN):
-    name = "interfacegan_cond"
-
-    def fit(self, latents, labels, generator=None, predictor=None):
-        super().fit(latents, labels)
-        self.primal_directions_ = self.directions_
-        self.directions_ = project_off(self.directions_.double()).float()
-        return self
+METHOD = InterFaceGAN

@@ -1,16 +1,16 @@
 """Unsupervised direction discovery: Disentangled Manifolds and its linear special case.
 
-``DisentangledManifold`` (``manifold``; Lu, Lee, Tseng, Yang, arXiv 2011.11842, abstract only):
+``manifold`` (Lu, Lee, Tseng, Yang, arXiv 2011.11842, abstract only):
 a mapper ``M(z, e_k, eps) -> delta z`` from one-hot directions to latent changes that depend
 on the code, trained with a reconstructor ``R(G(z), G(z + M))`` that must recover ``k``
 (cross-entropy) and ``eps`` (L1, weight 0.25) plus a centroid loss on R's embedding of the
-pair. ``LinearDiscovery`` (``voynov_linear``; Voynov and Babenko, ICML 2020): ``M = eps A[k]``.
+pair. ``mapper: linear`` is Voynov and Babenko (ICML 2020): ``M = eps A[k]`` (params entry ``voynov_linear``).
 The generator stays fixed; labels are unused. See ``manifold_nets.py`` for the networks.
 
 Choices the sources leave open *(ours)*: codes are drawn from the fitted latents; ``eps`` is
 uniform on ``[-eps_max, -eps_min] U [eps_min, eps_max]`` (Voynov's [-6, 6], |eps| >= 0.5, scaled
-to the shapes latent); the centroid terms are off by default for ``voynov_linear`` (Voynov
-has none) and on for ``manifold``; directions are named afterwards from the predictor:
+to the shapes latent); the centroid terms are on by default and off in the ``voynov_linear``
+params entry (Voynov has none); directions are named afterwards from the predictor:
 ``effects_`` (K, n_attr) is the mean change of each attribute under ``+-eps_probe`` along each
 direction, and each attribute takes the direction of largest |effect| with its sign.
 ``path_mode='oneshot'`` puts ``z + M(z, e_k, s)`` at strength ``s`` (a ray per code);
@@ -29,8 +29,29 @@ from pipeline_lib.util.runtime import seeded
 from pipeline_lib.methods.base import EditMethod
 from pipeline_lib.methods.manifold_nets import CentroidLoss, DirectionMapper, LinearShifts, Reconstructor, Shifter, unit_rows
 
-PATH_MODES = ("oneshot", "steps")
-LINEAR_KINDS = ("orthonormal", "unit")
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "mapper": ("fit", "nonlinear", ["nonlinear", "linear"],
+               "M(z, e_k, eps): an MLP of the code (Disentangled Manifolds) or eps A[k] (Voynov and Babenko)"),
+    "n_directions": ("fit", 8, {"type": "integer", "minimum": 2}, "directions K the mapper learns"),
+    "width": ("fit", 64, "count", "hidden width of the non-linear mapper"),
+    "linear_kind": ("fit", "orthonormal", ["orthonormal", "unit"],
+                    "the linear mapper's A: orthonormal (matrix exponential of a skew matrix) or unit rows"),
+    "iterations": ("fit", 1500, "count", "training iterations"),
+    "batch_size": ("fit", 32, {"type": "integer", "minimum": 2}, "pairs per iteration"),
+    "lr": ("fit", 0.001, "positive", "Adam's learning rate"),
+    "eps_max": ("fit", 3.0, "positive", "shifts eps ~ U[-eps_max, eps_max], |eps| >= eps_min (latent units)"),
+    "eps_min": ("fit", 0.25, "weight", "the smallest |eps| drawn"),
+    "eps_probe": ("fit", 1.0, "positive", "shift used to measure each direction's effect on the attributes"),
+    "probe": ("fit", 256, "count", "codes used to measure the effects"),
+    "centroid_weight": ("fit", 1.0, "weight", "weight of the centroid loss; 0 switches it off (ablation)"),
+    "center_weight": ("fit", 1.0, "weight", "the centroid loss's center-loss pull"),
+    "ge2e_weight": ("fit", 1.0, "weight", "the centroid loss's GE2E softmax term"),
+    "shift_weight": ("fit", 0.25, "weight", "weight of the reconstructor's shift L1"),
+    "embed_dim": ("fit", 64, "count", "the reconstructor's pair embedding"),
+    "seed": ("fit", 24, "seed", "initialisation and the pairs' draws"),
+    "path_mode": ("edit", "oneshot", ["oneshot", "steps"],
+                  "oneshot: z + M(z, e_k, s), a ray per code | steps: small repeated steps along M, a curve"),
+}
 TERMS = ("direction", "shift", "center", "ge2e", "total")
 
 
@@ -97,24 +118,22 @@ def direction_effects(shifter: Shifter, eps_probe: float, probe: torch.Tensor, g
     return (values[:, 0] - values[:, 1]).mean(1) / 2
 
 
-class _ShiftDiscovery(EditMethod):
-    """Shared training, naming and paths; subclasses choose the shifter in ``_make_shifter``."""
+class ShiftDiscovery(EditMethod):
+    """Direction discovery with a reconstructor: the non-linear mapper of Disentangled Manifolds, or
+    (``mapper: linear``) Voynov and Babenko's direction matrix."""
 
-    def __init__(self, *, n_directions, iterations, batch_size, lr, eps_max, eps_min, eps_probe, probe,
-                 path_mode, centroid_weight, center_weight, ge2e_weight, shift_weight, embed_dim, seed, **extra):
-        if path_mode not in PATH_MODES:
-            raise ValueError(f"{self.name}.path_mode must be one of {PATH_MODES}, got {path_mode!r}")
-        if not 0 <= eps_min < eps_max:
-            raise ValueError(f"{self.name} needs 0 <= eps_min < eps_max, got {eps_min}, {eps_max}")
-        if min(centroid_weight, center_weight, ge2e_weight, shift_weight) < 0:
-            raise ValueError(f"{self.name}: loss weights must be >= 0")
-        super().__init__(n_directions=n_directions, iterations=iterations, batch_size=batch_size, lr=lr,
-                         eps_max=eps_max, eps_min=eps_min, eps_probe=eps_probe, probe=probe, path_mode=path_mode,
-                         centroid_weight=centroid_weight, center_weight=center_weight, ge2e_weight=ge2e_weight,
-                         shift_weight=shift_weight, embed_dim=embed_dim, seed=seed, **extra)
+    kind = "manifold"
+
+    def __init__(self, **hyper):
+        if not 0 <= hyper["eps_min"] < hyper["eps_max"]:
+            raise ValueError(f"manifold needs 0 <= eps_min < eps_max, got {hyper['eps_min']}, {hyper['eps_max']}")
+        super().__init__(**hyper)
 
     def _make_shifter(self, latent_dim: int) -> Shifter:
-        raise NotImplementedError
+        h = self.hyper
+        if h["mapper"] == "linear":
+            return LinearShifts(latent_dim, h["n_directions"], h["linear_kind"])
+        return DirectionMapper(latent_dim, h["n_directions"], h["width"])
 
     def _build(self, latent_dim: int, resolution: int | None = None) -> nn.ModuleDict:
         """Fresh networks initialised from ``seed`` without touching torch's global generator."""
@@ -143,11 +162,11 @@ class _ShiftDiscovery(EditMethod):
         h = self.hyper
         opt = torch.optim.Adam(nets.parameters(), lr=h["lr"])
         history = []
-        for it in progress(range(h["iterations"]), f"fit {self.name}"):
+        for it in progress(range(h["iterations"]), f"fit {self.kind}"):
             pairs = self._pairs(nets, latents, generator, gen, h["batch_size"])
             terms = discovery_losses(nets["reconstructor"], nets["centroid"], *pairs, h)
             guarded_step(opt, terms["total"], lambda: (
-                f"{self.name} training: non-finite loss at iteration {it} ("
+                f"{self.kind} training: non-finite loss at iteration {it} ("
                 + ", ".join(f"{n}={v.item():.3g}" for n, v in terms.items())
                 + f"); lower lr (now {h['lr']}) or eps_max (now {h['eps_max']})"))
             history.append(torch.stack([terms[t].detach() for t in TERMS]))
@@ -206,38 +225,4 @@ class _ShiftDiscovery(EditMethod):
                 "final_losses": tail}
 
 
-class DisentangledManifold(_ShiftDiscovery):
-    name = "manifold"
-
-    def __init__(self, n_directions: int = 8, width: int = 64, iterations: int = 1500, batch_size: int = 32,
-                 lr: float = 1e-3, eps_max: float = 3.0, eps_min: float = 0.25, eps_probe: float = 1.0,
-                 probe: int = 256, path_mode: str = "oneshot", centroid_weight: float = 1.0,
-                 center_weight: float = 1.0, ge2e_weight: float = 1.0, shift_weight: float = 0.25,
-                 embed_dim: int = 64, seed: int = 0):
-        super().__init__(n_directions=n_directions, width=width, iterations=iterations, batch_size=batch_size,
-                         lr=lr, eps_max=eps_max, eps_min=eps_min, eps_probe=eps_probe, probe=probe,
-                         path_mode=path_mode, centroid_weight=centroid_weight, center_weight=center_weight,
-                         ge2e_weight=ge2e_weight, shift_weight=shift_weight, embed_dim=embed_dim, seed=seed)
-
-    def _make_shifter(self, latent_dim):
-        return DirectionMapper(latent_dim, self.hyper["n_directions"], self.hyper["width"])
-
-
-class LinearDiscovery(_ShiftDiscovery):
-    name = "voynov_linear"
-
-    def __init__(self, n_directions: int = 8, linear_kind: str = "orthonormal", iterations: int = 1500,
-                 batch_size: int = 32, lr: float = 1e-3, eps_max: float = 3.0, eps_min: float = 0.25,
-                 eps_probe: float = 1.0, probe: int = 256, path_mode: str = "oneshot",
-                 centroid_weight: float = 0.0, center_weight: float = 1.0, ge2e_weight: float = 1.0,
-                 shift_weight: float = 0.25, embed_dim: int = 64, seed: int = 0):
-        if linear_kind not in LINEAR_KINDS:
-            raise ValueError(f"voynov_linear.linear_kind must be one of {LINEAR_KINDS}, got {linear_kind!r}")
-        super().__init__(n_directions=n_directions, linear_kind=linear_kind, iterations=iterations,
-                         batch_size=batch_size, lr=lr, eps_max=eps_max, eps_min=eps_min, eps_probe=eps_probe,
-                         probe=probe, path_mode=path_mode, centroid_weight=centroid_weight,
-                         center_weight=center_weight, ge2e_weight=ge2e_weight, shift_weight=shift_weight,
-                         embed_dim=embed_dim, seed=seed)
-
-    def _make_shifter(self, latent_dim):
-        return LinearShifts(latent_dim, self.hyper["n_directions"], self.hyper["linear_kind"])
+METHOD = ShiftDiscovery

@@ -32,6 +32,22 @@ from pipeline_lib.util.training import guarded_step
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.methods.base import EditMethod
 
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "width": ("fit", 256, "count", "hidden width of the auxiliary mapping F(z, c)"),
+    "depth": ("fit", 4, "count", "modulated layers of F"),
+    "epochs": ("fit", 60, "count", "upper bound on F's training epochs; early stopping on validation loss"),
+    "batch_size": ("fit", 128, "count", "F's training batch"),
+    "lr": ("fit", 0.001, "positive", "Adam's learning rate for F"),
+    "val_fraction": ("fit", 0.1, "fraction", "share of the fit codes held out for early stopping"),
+    "patience": ("fit", 10, "count", "epochs without a better validation loss before stopping"),
+    "min_sensitivity": ("fit", 0.001, {"type": "number", "minimum": 0},
+                        "Assumption 1: the fit fails when mean |dF/dc| of an attribute is below this"),
+    "seed": ("fit", 23, "seed", "F's initialisation, batches and validation split"),
+    "neumann_terms": ("edit", 3, "natural", "K in the Neumann series sum_{k=0..K} J_z^k of (I - J_z)^-1"),
+    "t_max": ("edit", 1.5, "positive", "the path's end time (1 = planned arrival at the target)"),
+    "closed_loop": ("edit", True, "flag", "re-measure c = C(G(z)) after every Euler step"),
+}
+
 
 class ModulatedLayer(nn.Module):
     """Spectral-normalised linear -> layer norm -> AdaIN-like modulation by ``c`` -> LeakyReLU."""
@@ -186,14 +202,7 @@ def jacobian_norms(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor,
 
 
 class SGF(EditMethod):
-    name = "sgf"
-
-    def __init__(self, width: int = 256, depth: int = 4, epochs: int = 200, batch_size: int = 128,
-                 lr: float = 1e-3, val_fraction: float = 0.1, patience: int = 15, neumann_terms: int = 3,
-                 t_max: float = 1.5, closed_loop: bool = True, min_sensitivity: float = 1e-3, seed: int = 0):
-        super().__init__(width=width, depth=depth, epochs=epochs, batch_size=batch_size, lr=lr,
-                         val_fraction=val_fraction, patience=patience, neumann_terms=neumann_terms,
-                         t_max=t_max, closed_loop=closed_loop, min_sensitivity=min_sensitivity, seed=seed)
+    kind = "sgf"
 
     def _mapping(self, latent_dim: int, c_dim: int) -> AuxiliaryMapping:
         return AuxiliaryMapping(latent_dim, c_dim, self.hyper["width"], self.hyper["depth"])
@@ -212,7 +221,7 @@ class SGF(EditMethod):
         if (self.sensitivity_ < h["min_sensitivity"]).any():
             weak = self.sensitivity_.tolist()
             raise RuntimeError(f"SGF's F ignores the attributes (Assumption 1 fails): mean |dF/dc| per attribute "
-                               f"{weak} below methods.sgf.min_sensitivity={h['min_sensitivity']}")
+                               f"{weak} below min_sensitivity={h['min_sensitivity']}")
         return self
 
     def path(self, z, task, strengths, generator, predictor):
@@ -254,3 +263,6 @@ class SGF(EditMethod):
     def summary(self):
         return {"loss_history": self.history_, "dF_dc_norm_per_attribute": self.sensitivity_.tolist(),
                 "max_Jz_gain": self.jz_gain_}
+
+
+METHOD = SGF

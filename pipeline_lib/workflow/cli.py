@@ -11,13 +11,7 @@ import click
 import pandas as pd
 
 from pipeline_lib.config.params import ParamsError, load_params, validate_params
-
-
-def _env() -> dict:
-    """The environment for Snakemake and DVC: this interpreter's bin folder first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
+from pipeline_lib.workflow.workspace import tool_env
 
 
 def _clear_stale_lock() -> None:
@@ -32,7 +26,7 @@ def _clear_stale_lock() -> None:
                 and any("snakemake" in part for part in proc.info["cmdline"] or []):
             return
     click.echo("removing the lock a killed run left behind", err=True)
-    subprocess.run([sys.executable, "-m", "snakemake", "--unlock", "--cores", "1"], env=_env(),
+    subprocess.run([sys.executable, "-m", "snakemake", "--unlock", "--cores", "1"], env=tool_env(),
                    capture_output=True, check=True)
 
 
@@ -107,7 +101,13 @@ def run(cores, configfile, datasets, methods, attributes, profile, snakemake_arg
         cmd += ["--profile", profile]
     if load_params(configfile or "params.yaml").get("device") == "cuda":
         cmd += ["--resources", "gpu=1"]  # the Snakefile's torch rules take one unit each: one job on the card at a time
-    sys.exit(subprocess.run(cmd + list(snakemake_args), env=_env()).returncode)
+    code = subprocess.run(cmd + list(snakemake_args), env=tool_env()).returncode
+    if code == 0 and Path(".dvc").is_dir() and not configfile and "--dry-run" not in snakemake_args \
+            and "-n" not in snakemake_args:
+        from pipeline_lib.workflow.dag import commit_finished
+
+        click.echo(f"recorded {len(commit_finished(Path.cwd()))} finished stages in DVC (dvc.lock)", err=True)
+    sys.exit(code)
 
 
 SWEEP_FIGURE = Path("reports/sweeps/curvature.png")
@@ -136,7 +136,7 @@ def report(out, configfile, datasets, methods, attributes, screenshots):
     targets = ["all", "sweep"] if SWEEP_FIGURE.exists() else ["all"]
     cmd = [sys.executable, "-m", "snakemake", "--report", out,
            *_selection_args(configfile, datasets, methods, attributes), *targets]
-    if code := subprocess.run(cmd, env=_env()).returncode:
+    if code := subprocess.run(cmd, env=tool_env()).returncode:
         sys.exit(code)
     if screenshots:
         _check_in_browser(Path(out), Path(screenshots))
@@ -190,7 +190,32 @@ def repro():
 
     _checked_params("params.yaml")
     Path("dvc.yaml").write_text(render_dvc_yaml(Path.cwd()))
-    sys.exit(subprocess.run([sys.executable, "-m", "dvc", "repro"], env=_env()).returncode)
+    sys.exit(subprocess.run([sys.executable, "-m", "dvc", "repro"], env=tool_env()).returncode)
+
+
+@main.command()
+@click.argument("kinds", nargs=-1)
+def methods(kinds):
+    """List the method kinds and their settings: role (fit or edit), default, what it does.
+
+    A params entry methods.<name> runs kind <name> or the one its `kind:` names, and sets only what
+    differs from these defaults. Fit settings rerun the method's fit; edit settings only its edits.
+
+    \b
+    Examples:
+      latentbench methods
+      latentbench methods sgf
+    """
+    from pipeline_lib.config.definitions import method_kinds
+
+    unknown = sorted(set(kinds) - set(method_kinds()))
+    if unknown:
+        raise click.ClickException(f"unknown method kinds {unknown}; known: {sorted(method_kinds())}")
+    for kind in kinds or sorted(method_kinds()):
+        click.echo(f"{kind}  (pipeline_lib/methods/{kind}.py)")
+        for name, s in method_kinds()[kind].items():
+            click.echo(f"  {name:<16} {s.role:<5} {json.dumps(s.default):<12} {s.doc}")
+        click.echo("")
 
 
 @main.command()
@@ -311,7 +336,7 @@ def pull():
 
     Example: latentbench pull
     """
-    env = _env()
+    env = tool_env()
     for cmd in ([sys.executable, "-m", "dvc", "pull"], [sys.executable, "-m", "snakemake", "--touch", "--cores", "1"]):
         if code := subprocess.run(cmd, env=env).returncode:
             sys.exit(code)

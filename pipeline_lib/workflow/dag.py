@@ -9,15 +9,19 @@ Rules are named after their stage script: rule ``edit`` runs ``stages/edit.py``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from pipeline_lib.config.definitions import given_keys, resolve
+from pipeline_lib.workflow.code import job_code
+
 RUNTIME_KEYS = ("device", "threads")
-CODE_DEPS = ("pipeline_lib", "stages/common.py")
 DVC_TARGETS = ("all", "text")  # the default benchmark and the text-editing target
 
 
@@ -33,13 +37,31 @@ def alternatives(names: list[str]) -> str:
     return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
-def stage_cfg(config: dict, **sections: str):
-    """``name=dotted.key.path`` (may hold ``{wildcards}``) -> function of wildcards giving the JSON."""
+@dataclass(frozen=True)
+class MethodSettings:
+    """The ``role`` (fit or edit) settings of the method entry at dotted ``path``, defaults filled."""
+    path: str
+    role: str
+
+
+def _section(config: dict, spec: str | MethodSettings, wildcards: dict) -> tuple[object, list[str]]:
+    """A section's value and the params keys it came from."""
+    if isinstance(spec, str):
+        path = spec.format(**wildcards)
+        return lookup(config, path), [path]
+    path = spec.path.format(**wildcards)
+    name, entry = path.rsplit(".", 1)[-1], lookup(config, path)
+    return resolve(name, entry, spec.role), [f"{path}.{key}" for key in given_keys(name, entry, spec.role)]
+
+
+def stage_cfg(config: dict, **sections: str | MethodSettings):
+    """``name=dotted.key.path`` or ``MethodSettings`` (may hold ``{wildcards}``) -> function of wildcards
+    giving the JSON."""
     def render(wildcards) -> str:
-        paths = {name: path.format(**dict(wildcards.items())) for name, path in sections.items()}
-        payload = {name: lookup(config, path) for name, path in paths.items()}
+        values = {name: _section(config, spec, dict(wildcards.items())) for name, spec in sections.items()}
+        payload = {name: value for name, (value, _) in values.items()}
         payload["runtime"] = {k: config[k] for k in RUNTIME_KEYS if k in config}
-        payload["_params"] = sorted({*paths.values(), *payload["runtime"]})
+        payload["_params"] = sorted({*(k for _, keys in values.values() for k in keys), *payload["runtime"]})
         return json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return render
 
@@ -49,11 +71,14 @@ def whole_cfg(config: dict):
     return stage_cfg(config, **{key: key for key in config if key not in RUNTIME_KEYS})
 
 
-def snakemake_jobs(workdir: Path) -> list[dict]:
-    """Every job of ``DVC_TARGETS``, from a forced dry run: rule, inputs, outputs, params keys."""
-    out = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--printshellcmds", "--forceall",
-                          "--cores", "1", *DVC_TARGETS], cwd=workdir, capture_output=True, text=True, check=True).stdout
+def snakemake_jobs(workdir: Path, forced: bool = True) -> list[dict]:
+    """Every job of ``DVC_TARGETS`` from a forced dry run (``forced=False``: only those Snakemake would run):
+    rule, inputs, outputs, params keys, code files."""
+    force = ["--forceall"] if forced else []
+    out = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--printshellcmds", *force, "--cores", "1",
+                          *DVC_TARGETS], cwd=workdir, capture_output=True, text=True, check=True).stdout
     jobs = []
+    config = yaml.safe_load((workdir / "params.yaml").read_text())
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", out)[1:]:
         rule = re.match(r"(?:local)?rule (\w+):", block).group(1)
         field = lambda name: re.search(rf"^    {name}: (.*)$", block, re.M)  # noqa: E731
@@ -61,11 +86,13 @@ def snakemake_jobs(workdir: Path) -> list[dict]:
         if shell is None or field("output") is None:  # target rules (`all`, `text`) run nothing
             continue
         cfg = re.search(r"--cfg '(\{.*?\})'", shell.group(1))
+        wildcards = dict(w.split("=", 1) for w in field("wildcards").group(1).split(", ")) if field("wildcards") else {}
         jobs.append({
             "rule": rule,
             "inputs": field("input").group(1).split(", ") if field("input") else [],
             "outputs": sorted(field("output").group(1).split(", ")),
             "params": json.loads(cfg.group(1))["_params"] if cfg else [],
+            "code": job_code(workdir, config, rule, wildcards),
         })
     return sorted(jobs, key=lambda j: (j["rule"], j["outputs"]))
 
@@ -82,7 +109,7 @@ def dvc_document(jobs: list[dict]) -> dict:
         stage = {
             "cmd": f"snakemake --cores 1 --force --allowed-rules {job['rule']} --quiet rules -- "
                    + " ".join(job["outputs"]),
-            "deps": sorted({*job["inputs"], f"stages/{job['rule']}.py", *CODE_DEPS}),
+            "deps": sorted({*job["inputs"], *job["code"]}),
         }
         if job["params"]:
             stage["params"] = job["params"]
@@ -101,3 +128,32 @@ HEADER = "# Generated from the Snakefile by `latentbench dvc-sync`; do not edit 
 
 def render_dvc_yaml(workdir: Path) -> str:
     return HEADER + yaml.safe_dump(dvc_document(snakemake_jobs(workdir)), sort_keys=False, width=120)
+
+
+def _files_under(paths: list[Path]) -> list[Path]:
+    """``paths`` and, for folders, everything inside them."""
+    return [f for p in paths if p.exists() for f in ([p, *p.rglob("*")] if p.is_dir() else [p])]
+
+
+def commit_finished(workdir: Path) -> list[str]:
+    """Record in DVC (cache and dvc.lock) every stage whose outputs exist and that Snakemake would not rerun,
+    so ``dvc status`` agrees with Snakemake after a run; returns their names.
+
+    dvc.yaml is regenerated first when the params changed it. ``dvc commit`` may rewrite the files it
+    caches; their modification times are put back, so Snakemake still sees them as up to date.
+    """
+    text = render_dvc_yaml(workdir)
+    if (workdir / "dvc.yaml").read_text() != text:
+        (workdir / "dvc.yaml").write_text(text)
+    stages = yaml.safe_load(text)["stages"]
+    pending = {o for job in snakemake_jobs(workdir, forced=False) for o in job["outputs"]}
+    outs = {name: [o if isinstance(o, str) else next(iter(o)) for o in stage["outs"]] for name, stage in stages.items()}
+    done = [name for name, paths in outs.items() if all((workdir / o).exists() and o not in pending for o in paths)]
+    files = _files_under([workdir / o for name in done for o in outs[name]])
+    times = {f: f.stat().st_mtime_ns for f in files}
+    if done:
+        subprocess.run([sys.executable, "-m", "dvc", "commit", "--force", "--quiet", *done], cwd=workdir, check=True)
+    for f, mtime in times.items():
+        if f.exists():
+            os.utime(f, ns=(mtime, mtime))
+    return done

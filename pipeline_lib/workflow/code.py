@@ -1,0 +1,85 @@
+"""The code a job runs: its stage script, the method kind it names, and every project module they import.
+
+Both DAG tools read it from here, so they agree on what a code change reruns: Snakemake through
+a content digest in each rule's params (``code_digest``), DVC through the files as deps
+(``dag.dvc_document``). Imports are read statically from the source (no module is executed);
+method kinds are imported by name at run time (``methods.method_class``), so a job's method module
+is added from the ``method`` wildcard.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+from pathlib import Path
+
+from pipeline_lib.config.definitions import kind_of
+
+PACKAGES = ("pipeline_lib", "stages")
+
+
+def _module_file(root: Path, dotted: str) -> Path | None:
+    """``a.b.c`` -> root/a/b/c.py or root/a/b/c/__init__.py, when it is a module of the project."""
+    base = root.joinpath(*dotted.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _imported(root: Path, path: Path) -> set[Path]:
+    """The project's module files that ``path`` imports anywhere in its body (packages' __init__ included)."""
+    names = set()
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1]) if path.name != "__init__.py" \
+        else ".".join(path.relative_to(root).parts[:-1])
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(filter(None, [*parts, base]))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    files = set()
+    for name in names:
+        if name.split(".")[0] in PACKAGES:
+            parts = name.split(".")
+            files.update(f for i in range(1, len(parts) + 1) if (f := _module_file(root, ".".join(parts[:i]))))
+    return files
+
+
+@functools.cache
+def closure(root: Path, starts: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``starts`` and every project module they import, transitively, sorted."""
+    seen, todo = set(), list(starts)
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo.extend(_imported(root, path) - seen)
+    return tuple(sorted(seen))
+
+
+def method_kind(config: dict, name: str) -> str:
+    """The kind a ``method`` wildcard runs: its params entry's kind, or the name itself (text methods)."""
+    entry = config.get("methods", {}).get(name)
+    return kind_of(name, entry) if entry is not None else name
+
+
+def job_code(root: Path, config: dict, rule: str, wildcards: dict) -> list[str]:
+    """Paths (relative to ``root``) of the code a job of ``rule`` runs."""
+    root = root.resolve()
+    starts = [root / "stages" / f"{rule}.py"]
+    if "method" in wildcards:
+        starts.append(root / "pipeline_lib" / "methods" / f"{method_kind(config, wildcards['method'])}.py")
+    return [p.relative_to(root).as_posix() for p in closure(root, tuple(starts))]
+
+
+def code_digest(root: Path, files: list[str]) -> str:
+    """A short content digest of ``files`` (paths relative to ``root``)."""
+    h = hashlib.sha256()
+    for name in files:
+        h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return h.hexdigest()[:16]
