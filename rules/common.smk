@@ -1,4 +1,4 @@
-"""Globals and input helpers every rule file uses: datasets, methods, threads, the GPU resource."""
+"""Globals and input helpers shared by the rule files (datasets, methods, threads, the GPU resource)."""
 
 DATASETS = config["benchmark"]["datasets"]
 ENV = "../envs/latentbench.yaml"  # relative to this folder, like every rule file's paths to files of the workflow
