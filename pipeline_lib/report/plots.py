@@ -40,8 +40,9 @@ def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
     """(rows, cols, 3, H, W) images along a path; columns labelled with their strength."""
     rows, cols = images.shape[:2]
     fig, ax = plt.subplots(figsize=(0.9 * cols + 0.6, 0.9 * rows + 0.8))
-    ax.imshow(to_grid(images), interpolation="nearest")
-    h = images.shape[-1] + 1
+    grid = to_grid(images)
+    ax.imshow(grid, interpolation="nearest")
+    h = grid.shape[1] / cols  # a cell's width, its padding included
     ax.set_xticks((np.arange(cols) + 0.5) * h, [f"{s:.2g}" for s in strengths], fontsize=7)
     ax.set_yticks([])
     ax.set_xlabel("strength")
