@@ -16,7 +16,7 @@ body { font-family: sans-serif; font-size: 14px; margin: 1.5em; color: #1e293b; 
 table { border-collapse: collapse; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #cbd5e1; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
-tr:last-child td { color: #64748b; font-style: italic; }
+tr.error td { color: #64748b; font-style: italic; }
 pre { background: #f1f5f9; padding: 1em; }
 """
 
@@ -30,6 +30,7 @@ def mds_html(scores: pd.DataFrame) -> str:
     """The MDS table of one dataset's scores (``mds.parquet``) as an HTML page; cells as in :func:`mds_summary`."""
     dataset = scores["dataset"].iloc[0]
     table = mds_summary(scores).to_html(index=False, border=0, classes="mds")
+    table = '<tr class="error">'.join(table.rsplit("<tr>", 1))  # the last row: the predictor's error
     note = ("<p>MDS with 95% bootstrap intervals over source codes (predictor); the last row is the "
             "predictor's held-out error per attribute.</p>")
     return _page(f"MDS on {dataset}", table + note)
@@ -39,7 +40,9 @@ def cross_dataset_html(means: pd.DataFrame) -> str:
     """Mean MDS (methods x datasets) as an HTML page, methods ordered by their mean over datasets."""
     table = means.assign(**{"mean over datasets": means.mean(axis=1)}).sort_values("mean over datasets",
                                                                                    ascending=False)
-    body = table.reset_index().to_html(index=False, border=0, float_format="{:.3f}".format)
+    # unnamed columns: a columns name ("dataset") would add a header cell over an empty column
+    body = table.reset_index().rename_axis(columns=None).to_html(index=False, border=0,
+                                                                 float_format="{:.3f}".format)
     return _page("Mean MDS per method and dataset", body + "<p>Mean over each dataset's targets (predictor).</p>")
 
 

@@ -12,11 +12,12 @@ from pipeline_lib.util.images import to_grid  # noqa: E402
 
 
 def mdc_figure(curves: pd.DataFrame, scores: pd.DataFrame) -> plt.Figure:
-    """One panel per target attribute; each method's MDC (predictor solid, oracle dashed)."""
+    """One panel per target attribute; each method's MDC (predictor solid, oracle dashed), the legend
+    (with each curve's MDS) right of its panel so that it covers no curve."""
     targets = list(dict.fromkeys(curves["attribute"]))
     cols = min(3, len(targets))
     rows = -(-len(targets) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 3.8 * rows), squeeze=False)
     methods = sorted(curves["method"].unique())
     colours = dict(zip(methods, plt.cm.tab10.colors))
     mds = scores.set_index(["method", "attribute", "source"])["mds"]
@@ -28,7 +29,7 @@ def mdc_figure(curves: pd.DataFrame, scores: pd.DataFrame) -> plt.Figure:
         ax.set(title=f"target: {target}", xlabel="accuracy A(s)", ylabel="disentanglement D(s)",
                xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower left", title="MDS", title_fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), title="MDS", title_fontsize=7)
     for ax in list(axes.flat)[len(targets):]:
         ax.axis("off")
     fig.tight_layout()
@@ -39,8 +40,9 @@ def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
     """(rows, cols, 3, H, W) images along a path; columns labelled with their strength."""
     rows, cols = images.shape[:2]
     fig, ax = plt.subplots(figsize=(0.9 * cols + 0.6, 0.9 * rows + 0.8))
-    ax.imshow(to_grid(images), interpolation="nearest")
-    h = images.shape[-1] + 1
+    grid = to_grid(images)
+    ax.imshow(grid, interpolation="nearest")
+    h = grid.shape[1] / cols  # a cell's width, its padding included
     ax.set_xticks((np.arange(cols) + 0.5) * h, [f"{s:.2g}" for s in strengths], fontsize=7)
     ax.set_yticks([])
     ax.set_xlabel("strength")

@@ -5,8 +5,17 @@ import numpy as np
 import torch
 
 
-def to_grid(images: torch.Tensor, pad: int = 1) -> np.ndarray:
-    """(rows, cols, 3, H, W) in [0, 1] -> one (rows*(H+pad), cols*(W+pad), 3) array."""
+def upscale(images: torch.Tensor, min_side: int = 64) -> torch.Tensor:
+    """(..., H, W) -> (..., k*H, k*W) by nearest neighbour (each pixel a k x k block), k the smallest
+    integer that makes both sides at least ``min_side`` (1 for images that large already)."""
+    k = -(-min_side // min(images.shape[-2:]))
+    return images.repeat_interleave(k, -2).repeat_interleave(k, -1)
+
+
+def to_grid(images: torch.Tensor, pad: int = 1, min_side: int = 64) -> np.ndarray:
+    """(rows, cols, 3, H, W) in [0, 1] -> one (rows*(k*H+pad), cols*(k*W+pad), 3) array, small images
+    scaled up k times by :func:`upscale` so that each cell has sides of at least ``min_side`` pixels."""
+    images = upscale(images, min_side)
     rows, cols, _, h, w = images.shape
     padded = torch.nn.functional.pad(images.clamp(0, 1), (0, pad, 0, pad), value=1.0)
     return padded.permute(0, 3, 1, 4, 2).reshape(rows * (h + pad), cols * (w + pad), 3).cpu().numpy()

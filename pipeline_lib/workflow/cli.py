@@ -225,7 +225,7 @@ def methods(kinds):
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="Output format.")
 def show(dataset, source, fmt):
-    """Print the MDS table (mean over attributes last) from reports/.
+    """Print the MDS table of each dataset (methods x targets, the mean over targets last) from reports/.
 
     Example: latentbench show --format markdown
     """
@@ -234,14 +234,18 @@ def show(dataset, source, fmt):
         raise click.ClickException("no reports/*/mds.parquet yet: run `latentbench run` first")
     scores = pd.concat([pd.read_parquet(f) for f in files])
     scores = scores[scores["source"] == source]
-    table = scores.pivot_table(index=["dataset", "method"], columns="attribute", values="mds")
-    table["mean"] = table.mean(axis=1)
+    tables = {name: _mds_by_method(rows) for name, rows in scores.groupby("dataset", sort=True)}
     if fmt == "json":
-        click.echo(table.reset_index().to_json(orient="records", indent=2))
-    elif fmt == "markdown":
-        click.echo(table.round(3).to_markdown())
-    else:
-        click.echo(table.round(3).to_string())
+        click.echo(pd.concat(tables, names=["dataset"]).reset_index().to_json(orient="records", indent=2))
+        return
+    click.echo("\n\n".join(f"## {name}\n\n{table.round(3).to_markdown()}" if fmt == "markdown"
+                           else f"{name}\n{table.round(3).to_string()}" for name, table in tables.items()))
+
+
+def _mds_by_method(scores: pd.DataFrame) -> pd.DataFrame:
+    """One dataset's MDS rows -> a (methods, targets + mean) table, the mean over its targets last."""
+    table = scores.pivot_table(index="method", columns="attribute", values="mds").rename_axis(columns=None)
+    return table.assign(mean=table.mean(axis=1))
 
 
 @main.command()
