@@ -6,6 +6,7 @@ import torch
 
 from pipeline_lib.util.atomic import write_text
 from pipeline_lib.data.generators import load_generator
+import pipeline_lib.methods.sgf  # noqa: F401  (the kind this stage fits, imported by name so its code digest covers it)
 from pipeline_lib.methods import build_method, save_method
 from pipeline_lib.data.tables import codes_from, read_table
 from pipeline_lib.text.predictor import load_caption_predictor
