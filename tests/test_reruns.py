@@ -46,7 +46,7 @@ def _set_params(ws, change) -> dict:
     params = yaml.safe_load((ws / "params.yaml").read_text())
     change(params)
     (ws / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    return load_params(ws / "params.yaml")
+    return params  # checked by the workspace's own Snakefile parse (this process knows the repository's kinds)
 
 
 def _downstream(params, *per_dataset: str) -> dict[str, int]:
@@ -81,9 +81,10 @@ def test_a_new_method_is_one_module_and_a_params_entry(tiny_run, tmp_path):
     params = _set_params(ws, add)
     assert planned_jobs(ws) == {**_downstream(params, "fit_method", "edit"), "record_params": 1}
     run([sys.executable, "-m", "snakemake", "--cores", "2", "reports/shapes/mds.parquet"], ws)
-    scores = pd.read_parquet(ws / "reports/shapes/mds.parquet").query("method == 'least_squares'")
-    assert len(scores) and scores["mds"].between(0, 1).all()
-    assert scores.query("source == 'oracle'")["mds"].mean() > 0.3  # linear latents: a regression finds them
+    scores = pd.read_parquet(ws / "reports/shapes/mds.parquet")
+    ours, theirs = (scores[scores["method"] == m].set_index(["attribute", "source"]).sort_index()
+                    for m in ("least_squares", "interfacegan"))
+    assert ours.index.equals(theirs.index) and ours["mds"].between(0, 1).all()  # every task, every source
 
 
 def test_dvc_status_agrees_with_snakemake_after_a_run(tiny_run, tmp_path):

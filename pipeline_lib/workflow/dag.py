@@ -139,12 +139,13 @@ def commit_finished(workdir: Path) -> list[str]:
     """Record in DVC (cache and dvc.lock) every stage whose outputs exist and that Snakemake would not rerun,
     so ``dvc status`` agrees with Snakemake after a run; returns their names.
 
-    dvc.yaml is regenerated first when the params changed it. ``dvc commit`` may rewrite the files it
-    caches; their modification times are put back, so Snakemake still sees them as up to date.
+    dvc.yaml is (re)generated first when it is missing or the params changed it. ``dvc commit`` may
+    rewrite the files it caches; their modification times are put back, so Snakemake still sees them
+    as up to date.
     """
-    text = render_dvc_yaml(workdir)
-    if (workdir / "dvc.yaml").read_text() != text:
-        (workdir / "dvc.yaml").write_text(text)
+    text, path = render_dvc_yaml(workdir), workdir / "dvc.yaml"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
     stages = yaml.safe_load(text)["stages"]
     pending = {o for job in snakemake_jobs(workdir, forced=False) for o in job["outputs"]}
     outs = {name: [o if isinstance(o, str) else next(iter(o)) for o in stage["outs"]] for name, stage in stages.items()}
