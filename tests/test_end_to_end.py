@@ -53,7 +53,7 @@ def test_every_declared_output_exists_and_parses(tiny_run):
         for file in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
             _parse(file)
     grids = sorted(p.relative_to(tiny_run / "reports") for p in tiny_run.rglob("grids/*/*.png"))
-    assert len(grids) == 7 * (3 + 2) and grids[0].as_posix() == "digits/grids/ganspace/loop.png"
+    assert len(grids) == 8 * (3 + 2) and grids[0].as_posix() == "digits/grids/ganspace/loop.png"
     gan = next(j for j in jobs if j["rule"] == "train_generator")
     assert gan["outputs"] == ["data/digits/generator.pt", "data/digits/generator_eval.json",
                               "reports/digits/generator.png"]
@@ -75,7 +75,7 @@ def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
 def test_cross_dataset_table_has_every_method_and_dataset(tiny_run):
     table = (tiny_run / "reports/benchmark/mds.md").read_text().splitlines()
     assert table[0] == "| method | digits | shapes | mean over datasets |"
-    assert len(table) == 2 + 7
+    assert len(table) == 2 + 8
     gan = json.loads((tiny_run / "data/digits/generator_eval.json").read_text())
     assert gan["class_kl"] >= 0 and len(gan["generated_class_histogram"]) == 10
 
@@ -112,7 +112,7 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
 def test_show_prints_the_mds_table(tiny_run):
     out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "show", "--format", "json"], tiny_run).stdout
     rows = json.loads(out)
-    assert {r["method"] for r in rows} == {"sgf", "interfacegan", "interfacegan_cond", "ganspace", "gradient",
+    assert {r["method"] for r in rows} == {"sgf", "interfacegan", "interfacegan_cond", "ganspace", "sefa", "gradient",
                                            "manifold", "voynov_linear"}
     assert all(0 <= r["mean"] <= 1 for r in rows)
 

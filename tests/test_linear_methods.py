@@ -1,7 +1,7 @@
 import torch
 
 from pipeline_lib.methods import build_method, load_method, save_method
-from pipeline_lib.methods.ganspace import component_effects, principal_directions
+from pipeline_lib.methods.ganspace import principal_directions
 from pipeline_lib.methods.interfacegan import project_off
 from pipeline_lib.attributes.tasks import Task
 
@@ -60,23 +60,6 @@ def test_pca_of_outputs_is_regressed_back_to_the_latent():
     features = z @ mixing + 0.01 * torch.randn(3000, 20, generator=g, dtype=torch.float64)
     first = principal_directions(z, features, 1)[0]
     assert abs(first[3]) > 0.99
-
-
-class _AxisModel(torch.nn.Module):
-    """Generator and predictor in one: 'images' are codes; attribute i reads code axis i."""
-
-    has_oracle = False
-
-    def forward(self, x):
-        return x
-
-
-def test_component_matching_picks_the_largest_effect_with_its_sign():
-    ident = _AxisModel()
-    ident.register_buffer("dummy", torch.zeros(1))
-    directions = torch.tensor([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.6, 0.8, 0.0]])
-    effects = component_effects(directions, torch.ones(3), torch.zeros(5, 3), ident, ident)
-    assert torch.allclose(effects, directions)
 
 
 def test_fitted_method_round_trips(tmp_path):

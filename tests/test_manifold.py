@@ -3,13 +3,13 @@ import torch
 
 from pipeline_lib.data.generators import build_generator
 from pipeline_lib.methods import build_method, load_method, save_method
-from pipeline_lib.methods.ganspace import component_effects
 from pipeline_lib.methods.manifold import combined_unit, direction_effects, discovery_losses
 from pipeline_lib.methods.manifold_nets import CentroidLoss, LinearShifts, Reconstructor
+from pipeline_lib.methods.naming import probe_effects
 from pipeline_lib.attributes.predictor import AttributePredictor
 from pipeline_lib.attributes.tasks import Task
 
-FAST = dict(n_directions=4, iterations=3, batch_size=8, probe=16)
+FAST = dict(n_directions=6, iterations=3, batch_size=8, probe=16)
 VARIANTS = {"manifold": {}, "voynov_linear": {"mapper": "linear", "centroid_weight": 0.0}}  # as in params.yaml
 
 
@@ -37,6 +37,17 @@ def gen():
 def pred(gen):
     torch.manual_seed(0)
     return AttributePredictor(gen.schema, 32, width=4).eval()
+
+
+class Columns(torch.nn.Module):
+    """The first ``n`` predicted attributes."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def forward(self, x):
+        return x[:, : self.n]
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +138,12 @@ def test_zero_centroid_weight_sends_no_gradient_through_the_centroid_terms():
     assert torch.allclose(on["total"], terms["total"] + 2.0 * (on["center"] + on["ge2e"]))
 
 
-def test_linear_effects_match_ganspace_component_effects(gen, pred):
+def test_linear_effects_match_fixed_direction_effects(gen, pred):
     torch.manual_seed(0)
     shifter = LinearShifts(12, 4, "orthonormal")
     probe = gen.sample(16, 2)
     ours = direction_effects(shifter, 0.7, probe, gen, pred)
-    theirs = component_effects(shifter.directions().detach(), torch.full((4,), 0.7), probe, gen, pred)
+    theirs = probe_effects(0.7 * shifter.directions().detach(), probe, gen, pred)  # GANSpace's and SeFa's
     assert ours.shape == (4, 6)
     assert torch.allclose(ours, theirs, atol=1e-6)
 
@@ -157,7 +168,8 @@ def test_state_round_trips_and_summary_is_plain(fitted, name, tmp_path):
     assert torch.equal(again.path(z, _task(False), strengths), method.path(z, _task(False), strengths))
     assert again.summary() == method.summary()
     summary = method.summary()
-    assert len(summary["direction_effects"]) == 4 and len(summary["assigned_direction"]) == 6
+    assert len(summary["direction_effects"]) == 6 and len(summary["assigned_direction"]) == 6
+    assert len(set(summary["assigned_direction"])) == 6  # one-to-one: every attribute its own direction
     assert set(summary["final_losses"]) == {"direction", "shift", "center", "ge2e", "total"}
 
 
@@ -168,8 +180,9 @@ def test_fit_is_deterministic_from_the_seed(gen, pred, fitted):
 
 @pytest.mark.parametrize("name", ["manifold", "voynov_linear"])
 def test_short_training_beats_chance(gen, pred, name):
+    four = torch.nn.Sequential(pred, Columns(4))  # 4 directions name 4 attributes one-to-one
     method = build(name, n_directions=4, iterations=300, batch_size=32, lr=3e-3, probe=256,
-                          seed=0).fit(gen.sample(512, 4), None, gen, pred)
+                          seed=0).fit(gen.sample(512, 4), None, gen, four)
     assert method.accuracy_ > 0.4, method.accuracy_  # chance: 0.25
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline_lib.report.plots import edit_grid_figure, mdc_figure
+from pipeline_lib.report.plots import edit_grid_figure, fit_figure, mdc_figure
 from pipeline_lib.util.images import to_grid, upscale
 
 from toys import toy_scores
@@ -38,3 +38,11 @@ def test_small_images_are_scaled_up_by_whole_pixels_before_the_grid():
     assert to_grid(digits).shape == (2 * 65, 5 * 65, 3)  # 4 x 16 pixels and one of padding per cell
     ticks = edit_grid_figure(digits, np.linspace(0, 1, 5), "sgf -> thickness").axes[0].get_xticks()
     assert np.allclose(ticks, (np.arange(5) + 0.5) * 65)  # each strength under the middle of its column
+
+
+def test_fit_figure_boxes_the_direction_each_attribute_is_named():
+    summary = {"method": "sefa", "attributes": ["a", "b"], "component_effects": [[0.9, -0.8], [0.1, 0.1], [0.5, -0.7]],
+               "assigned_component": [0, 2]}
+    fig = fit_figure(summary)
+    boxes = [c for c in fig.axes[0].collections if len(c.get_offsets())]
+    assert len(boxes) == 1 and boxes[0].get_offsets().tolist() == [[0, 0], [1, 2]]

@@ -56,8 +56,8 @@ def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(
     for category in ("MDC curves", "Edit grids", "Method fits", "Predictor", "Curvature sweep"):
         width, height = map(int, re.fullmatch(r"image (\d+)x(\d+)", view.shown[category]).groups())
         assert width > 300 and height > 300, category
-    assert view.results["Edit grids"] == 7 * (3 + 2)
-    assert view.results["Method fits"] == 3 * 7  # the sweep's second dataset fits every method too
+    assert view.results["Edit grids"] == 8 * (3 + 2)
+    assert view.results["Method fits"] == 3 * 8  # the sweep's second dataset fits every method too
 
     page = (ws / "report.html").read_text()
     end = page.rindex("</body>")  # the page's own end: its inlined scripts hold the string too

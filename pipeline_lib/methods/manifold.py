@@ -12,7 +12,9 @@ uniform on ``[-eps_max, -eps_min] U [eps_min, eps_max]`` (Voynov's [-6, 6], |eps
 to the shapes latent); the centroid terms are on by default and off in the ``voynov_linear``
 params entry (Voynov has none); directions are named afterwards from the predictor:
 ``effects_`` (K, n_attr) is the mean change of each attribute under ``+-eps_probe`` along each
-direction, and each attribute takes the direction of largest |effect| with its sign.
+direction, and the attributes take distinct directions, the one-to-one assignment of largest
+summed |effect| (``naming.py``), each with the sign of its effect; so ``n_directions`` must be
+at least the number of attributes.
 ``path_mode='oneshot'`` puts ``z + M(z, e_k, s)`` at strength ``s`` (a ray per code);
 ``'steps'`` integrates ``z_{j+1} = z_j + M(z_j, e_k, s_{j+1} - s_j)`` (a curve).
 """
@@ -22,17 +24,18 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from pipeline_lib.attributes.measure import measure
 from pipeline_lib.util.progress import progress
 from pipeline_lib.util.training import guarded_step
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.methods.base import EditMethod
+from pipeline_lib.methods.naming import one_to_one, probe_effects
 from pipeline_lib.methods.manifold_nets import CentroidLoss, DirectionMapper, LinearShifts, Reconstructor, Shifter, unit_rows
 
 SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
     "mapper": ("fit", "nonlinear", ["nonlinear", "linear"],
                "M(z, e_k, eps): an MLP of the code (Disentangled Manifolds) or eps A[k] (Voynov and Babenko)"),
-    "n_directions": ("fit", 8, {"type": "integer", "minimum": 2}, "directions K the mapper learns"),
+    "n_directions": ("fit", 8, {"type": "integer", "minimum": 2},
+                     "directions K the mapper learns (at least the attributes, each named its own)"),
     "width": ("fit", 64, "count", "hidden width of the non-linear mapper"),
     "linear_kind": ("fit", "orthonormal", ["orthonormal", "unit"],
                     "the linear mapper's A: orthonormal (matrix exponential of a skew matrix) or unit rows"),
@@ -107,15 +110,12 @@ def direction_effects(shifter: Shifter, eps_probe: float, probe: torch.Tensor, g
                       batch_size: int = 1024) -> torch.Tensor:
     """Mean attribute change of a ``+-eps_probe`` shift along each direction on (P, d) codes -> (K, n_attr).
 
-    The per-code analogue of ``ganspace.component_effects`` (the same numbers for a linear shifter).
+    The per-code analogue of GANSpace's and SeFa's effects (the same numbers for a linear shifter).
     """
-    n_dir, (p, d) = shifter.n_directions, probe.shape
+    n_dir, p = shifter.n_directions, len(probe)
     eye = torch.eye(n_dir).to(probe)
     units = torch.stack([shifter.unit(probe, eye[k].expand(p, -1)) for k in range(n_dir)])  # (K, P, d)
-    shifted = probe + eps_probe * torch.stack([units, -units], 1)  # (K, 2, P, d)
-    values, _ = measure(generator, predictor, shifted.reshape(-1, d), batch_size)
-    values = values.view(n_dir, 2, p, -1)
-    return (values[:, 0] - values[:, 1]).mean(1) / 2
+    return probe_effects(eps_probe * units, probe, generator, predictor, batch_size)
 
 
 class ShiftDiscovery(EditMethod):
@@ -188,8 +188,7 @@ class ShiftDiscovery(EditMethod):
         self.accuracy_ = self._accuracy(nets, latents, generator, gen)
         probe = latents[torch.randperm(len(latents), generator=gen)[: h["probe"]].to(latents.device)]
         self.effects_ = direction_effects(nets["shifter"], h["eps_probe"], probe, generator, predictor).cpu()
-        self.assignment_ = self.effects_.abs().argmax(0)  # (n_attr,)
-        self.signs_ = torch.sign(self.effects_[self.assignment_, torch.arange(self.effects_.shape[1])])
+        self.assignment_, self.signs_ = one_to_one(self.effects_, self.kind, "n_directions")  # (n_attr,) each
         self.shifter_ = nets["shifter"].cpu().requires_grad_(False)
         return self
 

@@ -120,8 +120,11 @@ def fit_figure(summary: dict) -> plt.Figure:
             effects = np.asarray(value)
             lim = np.abs(effects).max() or 1.0
             im = ax.imshow(effects, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+            named = summary.get("assigned_component" if key == "component_effects" else "assigned_direction")
+            if named is not None:  # the one-to-one naming: attribute j takes direction named[j]
+                ax.scatter(range(len(named)), named, marker="s", s=90, facecolors="none", edgecolors="k")
             ax.set_xticks(range(len(names)), names, rotation=45, fontsize=7)
-            ax.set(ylabel="direction", title="mean attribute change per direction")
+            ax.set(ylabel="direction", title="mean attribute change per direction (boxed: named)")
             fig.colorbar(im, ax=ax)
     if not panels:
         axes[0, 0].text(0.5, 0.5, f"{summary['method']}: nothing is fitted", ha="center", va="center")

@@ -42,6 +42,11 @@ class Generator(nn.Module):
         """True attributes (n, n_attr) in [0, 1]; only procedural generators have them."""
         raise NotImplementedError(f"generator {self.kind!r} has no oracle")
 
+    def latent_weight(self) -> torch.Tensor | None:
+        """``A`` (out_features, latent_dim): the weight of the generator's first linear map of its codes,
+        the matrix SeFa factorises; None when the generator exposes none (the default)."""
+        return None
+
     def weights(self) -> dict[str, torch.Tensor]:
         """What its weight file stores next to the config (default: the state dict)."""
         return self.state_dict()

@@ -37,6 +37,10 @@ class ConvGenerator(Generator):
         return {"latent_dim": self.latent_dim, "resolution": self.resolution, "channels": self.channels,
                 "width": self.width}
 
+    def latent_weight(self) -> torch.Tensor:
+        """The stem's weight (16 * 4w, latent_dim): the first, linear, map of ``z``."""
+        return self.stem.weight
+
     def raw(self, z: torch.Tensor) -> torch.Tensor:
         """(n, latent_dim) -> (n, channels, R, R) in [0, 1], what the discriminator sees."""
         return self.body(self.stem(z).view(-1, 4 * self.width, 4, 4))

@@ -65,8 +65,21 @@ class ShapesGenerator(Generator):
         u = z @ self.basis  # (n, 8)
         bend = (u.square() - 1.0) / math.sqrt(2.0)  # (n, 8)
         s = u[:, : len(FACTORS)] + self.curvature * bend @ self.mix.T
-        std = torch.sqrt(1.0 + self.curvature**2 * self.mix.square().sum(1))
-        return s / std, u[:, len(FACTORS):]
+        return s / self.factor_std(), u[:, len(FACTORS):]
+
+    def factor_std(self) -> torch.Tensor:
+        """(6,) ``std_i``, the standard deviation of factor ``i``'s pre-activation under the prior."""
+        return torch.sqrt(1.0 + self.curvature**2 * self.mix.square().sum(1))
+
+    def latent_weight(self) -> torch.Tensor:
+        """(8, d): the linear part of ``z -> (s_i / std_i, u_6, u_7)``, what the renderer reads.
+
+        Its Jacobian at ``z = 0``, the prior's mean: the bend terms are quadratic, so they have no slope
+        there, and row ``i`` is ``Q[:, i] / std_i`` for a factor, ``Q[:, i]`` for a nuisance coordinate.
+        At ``curvature = 0`` the rows are orthonormal: every direction of their span has the same gain.
+        """
+        scale = torch.cat([1.0 / self.factor_std(), torch.ones(N_NUISANCE).to(self.mix)])
+        return scale[:, None] * self.basis.T
 
     def attributes(self, z: torch.Tensor) -> torch.Tensor:
         """Oracle (n, 6): shape label in {0, 1} (1 = square), the rest in (0, 1)."""

@@ -92,6 +92,21 @@ class StyleGAN2Generator(PretrainedGenerator):
             skip = to_rgb(x, w, skip)
         return skip
 
+    def latent_weight(self) -> torch.Tensor:
+        """The first linear maps of the codes, as SeFa factorises them (scaled as they run).
+
+        W space: every StyledConv's style modulation ``w -> style`` (``conv1`` and ``convs``, the
+        ToRGB layers left out as in rosinality's ``closed_form_factorization.py``), stacked:
+        (sum of their input channels, style_dim). Z space: the mapping network's first EqualLinear
+        (style_dim, style_dim), the first linear map ``z`` meets (after PixelNorm, which only rescales
+        each code); the modulations act on ``w``, a non-linear function of ``z``.
+        """
+        if self.latent_space == "z":
+            first = self.style[1]
+            return first.weight * first.scale
+        layers = [self.conv1, *self.convs]
+        return torch.cat([layer.conv.modulation.weight * layer.conv.modulation.scale for layer in layers])
+
     def checkpoint_state(self) -> dict[str, torch.Tensor]:
         """The entries a rosinality ``g_ema`` state dict must hold for this architecture."""
         return {k: v for k, v in self.state_dict().items() if k != "w_avg"}

@@ -4,6 +4,8 @@
 ``output_range``. In W space the module must also export ``mapping(z)``: (n, latent_dim) prior
 draws -> (n, latent_dim) W codes (``torch.jit.trace_module`` with a ``mapping`` entry, or
 ``@torch.jit.export``). The archive's bytes live in the pipeline's weight file.
+A scripted module is opaque: it exposes no first-layer weight (``latent_weight`` is None), so SeFa
+cannot run on it.
 """
 from __future__ import annotations
 
