@@ -24,6 +24,15 @@ def make_workspace(path: Path) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config, items):
+    """The unit tier (`-m "not workflow"`) must never start the whole DAG: a test that asks for tiny_run
+    without the workflow mark is an error at collection, not a silent several-minute run."""
+    unmarked = [item.nodeid for item in items
+                if "tiny_run" in getattr(item, "fixturenames", ()) and item.get_closest_marker("workflow") is None]
+    if unmarked:
+        raise pytest.UsageError("tests using tiny_run must be marked workflow: " + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
     """The whole DAG (the benchmark and the text-editing target) run once by Snakemake on the tiny config."""

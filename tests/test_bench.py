@@ -2,9 +2,12 @@
 import shutil
 import sys
 
+import pytest
 import yaml
 
 from conftest import ROOT, run
+
+pytestmark = pytest.mark.workflow  # the benches run on the tiny run's workspace
 
 
 def test_labeling_and_noop_benches_print_their_rows(tiny_run):

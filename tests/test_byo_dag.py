@@ -73,6 +73,7 @@ def tiny_params() -> dict:
     }
 
 
+@pytest.mark.workflow
 @pytest.mark.slow
 def test_torchscript_generator_and_predictor_run_the_dag(tmp_path):
     ws = make_workspace(tmp_path)

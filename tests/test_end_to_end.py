@@ -19,6 +19,7 @@ from pipeline_lib.config.params import benchmark_targets
 
 from conftest import make_workspace, run, tool_env
 
+pytestmark = pytest.mark.workflow  # every test reads the tiny run or runs the DAG again
 
 TABLES = [f"reports/{d}/{t}" for d in ("shapes", "digits") for t in ("mds.parquet", "mdc.parquet", "metrics.json")]
 DIGITS_TABLES = [t for t in TABLES if t.startswith("reports/digits/")]  # the slow tests rerun this dataset

@@ -4,11 +4,14 @@ import shutil
 import sys
 
 import matplotlib.image
+import pytest
 import yaml
 
 from pipeline_lib.report.browser import inspect_report
 
 from conftest import run
+
+pytestmark = pytest.mark.workflow  # reports of the tiny run
 
 CLI = [sys.executable, "-m", "pipeline_lib.workflow.cli"]
 CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params", "Generator training",

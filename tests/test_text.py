@@ -95,6 +95,7 @@ def test_sentence_model_loads_offline_and_embeds_meaningfully(monkeypatch):
     assert e[0] @ e[1] > e[0] @ e[2] + 0.1
 
 
+@pytest.mark.workflow
 def test_text_target_scores_sgf_and_gradient_edits(tiny_run):
     scores = pd.read_parquet(tiny_run / "reports/shapes/text/mds.parquet")
     assert set(scores["method"]) == {"sgf", "gradient"}
