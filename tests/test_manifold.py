@@ -13,15 +13,6 @@ FAST = dict(n_directions=4, iterations=3, batch_size=8, probe=16)
 WEIGHTS = dict(shift_weight=0.25, centroid_weight=0.0, center_weight=1.0, ge2e_weight=1.0)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors: a second thread only adds contention on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def gen():
     return build_generator("shapes", latent_dim=12, seed=0)
