@@ -64,18 +64,22 @@ def test_image_set_is_seeded_and_scaled(tmp_path):
     assert torch.equal(load_image_set(tmp_path / "images.pt").targets, a.targets)
 
 
-@pytest.fixture(scope="module")
-def digits_and_probe():
+def probe_histograms(seed: int = 0, epochs: int = 3) -> dict[str, torch.Tensor]:
+    """Class histograms by a probe trained from ``seed`` on the training digits: of all real digits, of the
+    held-out ones, and of one digit repeated (a collapsed generator)."""
     data = build_image_set("digits", resolution=16, held_out=0.2, seed=1)
     train = ~data.held_out
-    return data, train_class_probe(data.images[train], data.classes[train], epochs=3, seed=0)
+    torch.manual_seed(seed)  # the probe's initial weights
+    probe = train_class_probe(data.images[train], data.classes[train], epochs=epochs, seed=seed)
+    return {"real": class_histogram(probe, data.images, 10),
+            "held": class_histogram(probe, data.images[data.held_out], 10),
+            "collapsed": class_histogram(probe, data.images[:1].repeat(500, 1, 1, 1), 10)}
 
 
-def test_collapse_check_fails_on_a_generator_with_one_output(digits_and_probe):
-    data, probe = digits_and_probe
-    real = class_histogram(probe, data.images, 10)
-    held = class_histogram(probe, data.images[data.held_out], 10)
-    collapsed = class_histogram(probe, data.images[:1].repeat(500, 1, 1, 1), 10)
+def test_collapse_check_fails_on_a_generator_with_one_output():
+    histograms = probe_histograms()
+    real, held, collapsed = histograms["real"], histograms["held"], histograms["collapsed"]
+    # measured (probe seeds 0-4 x AVX-512, AVX2, baseline kernels): KL 0.008-0.014 held out, 5.97-6.01 collapsed
     check_collapse(histogram_kl(real, held), 0.5, real, held)     # real held-out images pass
     with pytest.raises(CollapseError, match="collapsed: class-histogram KL"):
         check_collapse(histogram_kl(real, collapsed), 0.5, real, collapsed)

@@ -92,7 +92,7 @@ def test_sentence_model_loads_offline_and_embeds_meaningfully(monkeypatch):
                       "a tiny violet circle at the bottom right against a light background"])
     assert e.shape == (3, 384)
     assert torch.allclose(e.norm(dim=1), torch.ones(3), atol=1e-5)
-    assert e[0] @ e[1] > e[0] @ e[2] + 0.1
+    assert e[0] @ e[1] > e[0] @ e[2] + 0.1  # measured 0.846 vs 0.514 on AVX-512, AVX2 and baseline kernels
 
 
 @pytest.mark.workflow
