@@ -1,4 +1,5 @@
 """The digits dataset: attributes measured on pixels, the GAN generator and its mode-collapse gate."""
+import dataclasses
 import json
 import subprocess
 import sys
@@ -101,7 +102,11 @@ def test_gan_training_is_seeded_and_generates_images():
 
 
 def test_train_generator_stage_refuses_a_collapsed_generator(tmp_path):
-    save_image_set(build_image_set("digits", resolution=16, held_out=0.2, seed=1), tmp_path / "images.pt")
+    digits = build_image_set("digits", resolution=16, held_out=0.2, seed=1)
+    first = slice(0, 300)  # every class (the set cycles through 0-9); the stage's class probe trains on fewer images
+    save_image_set(dataclasses.replace(digits, images=digits.images[first], targets=digits.targets[first],
+                                       classes=digits.classes[first], held_out=digits.held_out[first]),
+                   tmp_path / "images.pt")
     cfg = {"generator": {"kind": "conv_gan", "latent_dim": 8, "width": 4, "iterations": 2, "batch_size": 16,
                          "lr": 2e-4, "check_samples": 200, "max_class_kl": 0.01, "seed": 0},
            "runtime": {"threads": 1}}
@@ -110,7 +115,7 @@ def test_train_generator_stage_refuses_a_collapsed_generator(tmp_path):
                            "--images", str(tmp_path / "images.pt"), "--out", str(out),
                            "--out-eval", str(tmp_path / "eval.json"), "--out-figure", str(tmp_path / "gan.png")],
                           cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode != 0 and "collapsed" in done.stderr
+    assert done.returncode != 0 and "collapsed" in done.stderr  # measured KL 4.6-6.0 (GAN seeds 0-2, either kernels)
     assert not out.exists() and (tmp_path / "gan.png").exists()   # the figure shows what went wrong
 
 
