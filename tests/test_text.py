@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
+from pipeline_lib.config.params import load_params
 from pipeline_lib.text.captions import CaptionError, caption_table, instruction, parse
 from pipeline_lib.text.edits import caption_rows, draw_targets, kind_facts
 from pipeline_lib.text.facts import FACTS, VALUES, facts_from_attributes
@@ -99,7 +100,7 @@ def test_sentence_model_loads_offline_and_embeds_meaningfully(monkeypatch):
 def test_text_target_scores_sgf_and_gradient_edits(tiny_run):
     scores = pd.read_parquet(tiny_run / "reports/shapes/text/mds.parquet")
     assert set(scores["method"]) == {"sgf", "gradient"}
-    assert set(scores["edit"]) == {"all", "colour", "position+size"}
+    assert set(scores["edit"]) == {"all", *load_params(tiny_run / "params.yaml")["text"]["edit"]["kinds"]}
     assert scores["mds"].between(0, 1).all() and (scores["ci_low"] <= scores["ci_high"]).all()
     edits = pd.read_parquet(tiny_run / "data/shapes/text/edits/sgf.parquet")
     first = edits[edits["step"] == 0]
