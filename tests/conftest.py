@@ -58,12 +58,12 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The unit tier (`-m "not workflow"`) must never start the whole DAG: a test that asks for tiny_run
-    without the workflow mark is an error at collection, not a silent several-minute run."""
-    unmarked = [item.nodeid for item in items
-                if "tiny_run" in getattr(item, "fixturenames", ()) and item.get_closest_marker("workflow") is None]
+    """The unit tier (`-m "not workflow"`) must never start the whole DAG: a test that asks for tiny_run, or is
+    marked slow, without the workflow mark is an error at collection, not a silent several-minute run."""
+    unmarked = [item.nodeid for item in items if item.get_closest_marker("workflow") is None and (
+        "tiny_run" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow"))]
     if unmarked:
-        raise pytest.UsageError("tests using tiny_run must be marked workflow: " + ", ".join(unmarked))
+        raise pytest.UsageError("tests using tiny_run or marked slow must be marked workflow: " + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")

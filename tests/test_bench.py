@@ -44,6 +44,7 @@ def test_labeling_and_noop_benches_print_their_rows(tiny_run):
     assert 0 < seconds < 120
 
 
+@pytest.mark.slow  # reruns the edit and score jobs
 def test_floor_bench_prints_the_total_then_each_method(tiny_run, tmp_path):
     ws = tmp_path / "ws"
     shutil.copytree(tiny_run, ws, symlinks=True)  # the bench reruns edit and score jobs

@@ -41,6 +41,7 @@ def _with_a_sweep(tiny_run, ws):
     return ws
 
 
+@pytest.mark.slow  # runs the sweep's stages
 def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(tiny_run, tmp_path):
     ws = _with_a_sweep(tiny_run, tmp_path / "ws")
     shots = tmp_path / "shots"
