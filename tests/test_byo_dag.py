@@ -73,18 +73,22 @@ def tiny_params() -> dict:
     }
 
 
+@pytest.mark.workflow
 @pytest.mark.slow
 def test_torchscript_generator_and_predictor_run_the_dag(tmp_path):
     ws = make_workspace(tmp_path)
     (ws / "models").mkdir()
     export_generator(ws / "models" / "generator.pt")
     export_predictor(ws / "models" / "predictor.pt")
-    (ws / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
+    params = tiny_params()
+    (ws / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run([sys.executable, "-m", "snakemake", "--cores", "2"], ws)
 
     scores = pd.read_parquet(ws / "reports" / "toy" / "mds.parquet")
-    assert set(scores["method"]) == {"interfacegan", "gradient"} and set(scores["attribute"]) == {"bright", "red"}
+    assert set(scores["method"]) == set(params["benchmark"]["methods"])
+    assert set(scores["attribute"]) == {a["name"] for a in ATTRIBUTES}
     assert scores["mds"].between(0, 1).all() and scores["predictor_error"].isna().all()   # no labels: no error
+    # nothing learned (the toy predictor is fixed): measured 0.958 on AVX-512 and baseline kernels
     assert scores.set_index(["method", "attribute"]).loc[("gradient", "bright"), "mds"] > 0.5
     assert (ws / "reports" / "toy" / "grids" / "gradient" / "red.png").is_file()
     gen = load_generator(ws / "data" / "toy" / "generator.pt")

@@ -68,6 +68,7 @@ def test_a_procedural_generator_keeps_its_trained_predictor():
         validate_params(shipped)
 
 
+@pytest.mark.workflow
 def test_stylegan2_config_plans_a_gpu_dag(tmp_path):
     ws = make_workspace(tmp_path)
     shutil.copytree(ROOT / "configs", ws / "configs")

@@ -47,14 +47,21 @@ def test_builds_the_chosen_attributes_with_a_seeded_split(tmp_path):
     assert len(subset.images) == 20 and subset.held_out.sum() == 4
 
 
-def test_trains_a_predictor_on_the_folder(tmp_path):
+def folder_predictor_errors(tmp_path, seed: int = 0, epochs: int = 30):
+    """A predictor trained from ``seed`` on the folder's 48 training images -> (its held-out errors, the model, the image set)."""
     make_folder(tmp_path)
     data = build_image_set(**config(tmp_path))
-    make_deterministic(0)
+    make_deterministic(seed)
     model = AttributePredictor(data.schema, 16, width=8)
-    train_predictor(model, data.rgb(~data.held_out), data.targets[~data.held_out], epochs=30, batch_size=16,
-                    lr=0.003, seed=0)
-    errors = model.errors(data.rgb(data.held_out), data.targets[data.held_out])
+    train_predictor(model, data.rgb(~data.held_out), data.targets[~data.held_out], epochs=epochs, batch_size=16,
+                    lr=0.003, seed=seed)
+    return model.errors(data.rgb(data.held_out), data.targets[data.held_out]), model, data
+
+
+def test_trains_a_predictor_on_the_folder(tmp_path):
+    errors, model, data = folder_predictor_errors(tmp_path)
+    # measured (seeds 0-4 x AVX-512, AVX2, baseline kernels): no error, every held-out probability within 0.007
+    # of 0 or 1
     assert errors == {"Bright": 0.0, "Red_Square": 0.0}
     assert model(torch.nn.functional.interpolate(data.rgb()[:4], size=64)).shape == (4, 2)   # any input size
 

@@ -1,6 +1,7 @@
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from dvc.cli import main as dvc_main
 
@@ -42,6 +43,7 @@ def _dvc(*args):
     assert dvc_main(["-q", *args]) == 0, args
 
 
+@pytest.mark.workflow
 def test_compare_reads_two_git_revisions_from_the_dvc_remote(tmp_path, monkeypatch):
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
     ws = tmp_path / "ws"

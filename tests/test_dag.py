@@ -1,6 +1,10 @@
 import sys
 
+import pytest
+
 from conftest import ROOT, run
+
+pytestmark = pytest.mark.workflow  # Snakemake parses the repository's workflow
 
 
 def test_dvc_yaml_is_generated_from_the_snakefile():

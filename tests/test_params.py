@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline_lib.config.params import ParamsError, load_params, validate_params
+from pipeline_lib.config.params import ParamsError, benchmark_targets, load_params, validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,4 +59,6 @@ def test_malformed_yaml_is_named(tmp_path):
 
 def test_a_run_of_one_dataset_may_keep_attributes_of_the_others(params):
     params["benchmark"].update(datasets=["digits"], attributes=["size", "loop"])  # size: a shapes attribute
-    validate_params(params)
+    assert validate_params(params) is params
+    assert benchmark_targets(params, "digits") == ["loop"]     # the run edits what its dataset measures
+    assert benchmark_targets(params, "shapes") == ["size"]     # the other dataset keeps its choice

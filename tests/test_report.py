@@ -4,11 +4,15 @@ import shutil
 import sys
 
 import matplotlib.image
+import pytest
 import yaml
 
+from pipeline_lib.config.params import curvature_datasets, load_params
 from pipeline_lib.report.browser import inspect_report
 
-from conftest import run
+from conftest import edit_grids, run
+
+pytestmark = pytest.mark.workflow  # reports of the tiny run
 
 CLI = [sys.executable, "-m", "pipeline_lib.workflow.cli"]
 CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params", "Generator training",
@@ -37,11 +41,14 @@ def _with_a_sweep(tiny_run, ws):
     return ws
 
 
+@pytest.mark.slow  # runs the sweep's stages
 def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(tiny_run, tmp_path):
     ws = _with_a_sweep(tiny_run, tmp_path / "ws")
     shots = tmp_path / "shots"
     out = run(CLI + ["report", "--out", "report.html", "--screenshots", str(shots)], ws).stdout
-    assert "MDS table: 2 result(s)" in out  # shapes and digits
+    params = load_params(ws / "params.yaml")
+    datasets, methods = params["benchmark"]["datasets"], params["benchmark"]["methods"]
+    assert f"MDS table: {len(datasets)} result(s)" in out  # one per dataset
     assert matplotlib.image.imread(shots / "mds-table.png").shape[:2] == (900, 1400)
 
     view = inspect_report(ws / "report.html")
@@ -49,15 +56,15 @@ def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(
     assert set(view.results) == CATEGORIES | {"Curvature sweep"}
     assert "latentbench" in view.description and "shapes" in view.description
     table = view.shown["MDS table"]
-    methods = yaml.safe_load((ws / "params.yaml").read_text())["benchmark"]["methods"]
     assert all(re.search(rf"^{m}\t\d\.\d{{3}} \[\d\.\d\d, \d\.\d\d\]", table, re.M) for m in methods), table
     assert "predictor held-out error" in table
     assert "curvature: 0.5" in view.shown["Params"] and "sgf:" in view.shown["Params"]
     for category in ("MDC curves", "Edit grids", "Method fits", "Predictor", "Curvature sweep"):
         width, height = map(int, re.fullmatch(r"image (\d+)x(\d+)", view.shown[category]).groups())
         assert width > 300 and height > 300, category
-    assert view.results["Edit grids"] == 8 * (3 + 2)
-    assert view.results["Method fits"] == 3 * 8  # the sweep's second dataset fits every method too
+    assert view.results["Edit grids"] == len(edit_grids(params))
+    swept = set(curvature_datasets(params)) - set(datasets)
+    assert swept and view.results["Method fits"] == len(methods) * (len(datasets) + len(swept))  # the sweep's too
 
     page = (ws / "report.html").read_text()
     end = page.rindex("</body>")  # the page's own end: its inlined scripts hold the string too

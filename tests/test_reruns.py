@@ -87,6 +87,7 @@ def test_a_new_method_is_one_module_and_a_params_entry(tiny_run, tmp_path):
     assert ours.index.equals(theirs.index) and ours["mds"].between(0, 1).all()  # every task, every source
 
 
+@pytest.mark.slow  # reruns two fits and a dozen jobs, then commits every stage to DVC
 def test_dvc_status_agrees_with_snakemake_after_a_run(tiny_run, tmp_path):
     ws = _copy(tiny_run, tmp_path / "ws")
     run(["git", "init", "-q"], ws)

@@ -56,8 +56,9 @@ def _toy_fit(method_name, **hyper):
     return method, gen, pred
 
 
-def _moves_toward_target(method, gen, pred):
-    z = torch.randn(32, 6, generator=torch.Generator().manual_seed(4))
+def _moves_toward_target(method, gen, pred, seed: int = 4):
+    """Share of 32 codes whose first attribute reaches its target, mean drift of the second at the end."""
+    z = torch.randn(32, 6, generator=torch.Generator().manual_seed(seed))
     start = pred(z)[:, :1]
     target = torch.where(start < 0.5, start + 0.3, start - 0.3)
     task = Task("a0", "continuous", ("a0",), (0,), start, target)
@@ -69,9 +70,15 @@ def _moves_toward_target(method, gen, pred):
     return hit.any(1).mean(), drift[:, -1].mean()
 
 
+def sgf_toy_edit(seed: int = 0, **hyper) -> tuple[float, float]:
+    """SGF fitted from ``seed`` on the linear toy: (share of codes reaching the target, drift of the other)."""
+    hyper = {"width": 64, "depth": 2, "epochs": 40, "patience": 5, "lr": 2e-3, **hyper}
+    return _moves_toward_target(*_toy_fit("sgf", **hyper, seed=seed))
+
+
 def test_sgf_edits_move_the_target_and_keep_the_other_attribute():
-    method, gen, pred = _toy_fit("sgf", width=64, depth=2, epochs=40, patience=5, lr=2e-3, seed=0)
-    reached, drift = _moves_toward_target(method, gen, pred)
+    reached, drift = sgf_toy_edit()
+    # measured (seeds 0-4 x AVX-512, AVX2, baseline kernels): reached 1.0, drift 0.009-0.020
     assert reached > 0.8 and drift < 0.1, (reached, drift)
 
 
@@ -80,10 +87,14 @@ def test_sgf_fails_clearly_when_f_ignores_c():
         _toy_fit("sgf", width=16, depth=1, epochs=1, min_sensitivity=1e9)
 
 
+def gradient_toy_edit(seed: int = 4) -> tuple[float, float]:
+    """The gradient baseline (nothing fitted) on the linear toy, from the codes ``seed`` draws."""
+    return _moves_toward_target(*_toy_fit("gradient"), seed=seed)
+
+
 def test_gradient_baseline_moves_the_target():
-    method, gen, pred = _toy_fit("gradient")
-    reached, _ = _moves_toward_target(method, gen, pred)
-    assert reached > 0.9
+    reached, _ = gradient_toy_edit()
+    assert reached > 0.9, reached  # nothing learned; measured 1.0 (code seeds 0-4 x the three kernel paths)
 
 
 def test_linear_fixed_point_map_gives_the_closed_form_field_as_terms_grow():
@@ -128,15 +139,18 @@ class _OracleReader(torch.nn.Module):
         return self.shapes.attributes(z)
 
 
-def test_sgf_on_flat_shapes_moves_a_continuous_attribute_and_keeps_the_others():
+def sgf_flat_shapes_edit(seed: int = 0, n_fit: int = 3000, **hyper) -> tuple[float, float]:
+    """SGF fitted from ``seed`` on flat shapes codes read by the oracle, asked to move size by 0.3 on 40 codes:
+    (share of codes reaching the target, share of the other attributes kept where each first arrives)."""
     from pipeline_lib.data.generators import build_generator
     from pipeline_lib.scoring.metric import kept
     from pipeline_lib.attributes.tasks import make_task
 
     shapes = build_generator("shapes", latent_dim=10, curvature=0.0, seed=2)
     gen, pred = IdentityGenerator(), _OracleReader(shapes)
-    z = shapes.sample(3000, 0)
-    method = build_method("sgf", width=128, depth=3, epochs=60, patience=8, lr=2e-3, seed=0).fit(z, pred(z), gen, pred)
+    z = shapes.sample(n_fit, 0)
+    hyper = {"width": 128, "depth": 3, "epochs": 60, "patience": 8, "lr": 2e-3, **hyper}
+    method = build_method("sgf", **hyper, seed=seed).fit(z, pred(z), gen, pred)
     source = shapes.sample(40, 9)
     task = make_task(shapes.schema, "size", pred(source), delta=0.3, seed=0)
     codes = method.path(source, task, torch.linspace(0, 1.5, 13), gen, pred)
@@ -146,8 +160,13 @@ def test_sgf_on_flat_shapes_moves_a_continuous_attribute_and_keeps_the_others():
     others = [0, 2, 3, 4, 5]
     keep = kept(values[:, :, others], binary=torch.tensor([True, False, False, False, False]).numpy(),
                 tols=torch.full((5,), 0.1).numpy())
-    kept_at_arrival = keep[range(40), first].mean()
-    assert hit.any(1).mean() >= 0.9 and kept_at_arrival >= 0.9, (hit.any(1).mean(), kept_at_arrival)
+    return hit.any(1).mean(), keep[range(40), first].mean()
+
+
+def test_sgf_on_flat_shapes_moves_a_continuous_attribute_and_keeps_the_others():
+    reached, kept_at_arrival = sgf_flat_shapes_edit()
+    # measured (seeds 0-4 x AVX-512, AVX2, baseline kernels): reached 0.975-1.0, kept 0.985-1.0
+    assert reached >= 0.9 and kept_at_arrival >= 0.9, (reached, kept_at_arrival)
 
 
 def test_saved_sgf_edits_exactly_like_the_fitted_one(tmp_path):

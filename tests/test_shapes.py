@@ -44,18 +44,25 @@ def test_images_are_differentiable_and_in_range():
     assert torch.isfinite(grad).all() and grad.abs().sum() > 0
 
 
-def test_a_briefly_trained_predictor_recovers_the_oracle():
-    torch.manual_seed(0)
+def briefly_trained_predictor_errors(seed: int = 0, epochs: int = 8) -> dict[str, float]:
+    """Held-out mean absolute error per attribute of a predictor trained briefly on 2000 renders (the renders are
+    fixed; ``seed`` draws the initial weights and the batches)."""
     gen = build_generator("shapes", latent_dim=12, curvature=0.5, seed=0)
     z = gen.sample(2400, 5)
     with torch.no_grad():
         images, truth = gen(z), gen.attributes(z)
+    torch.manual_seed(seed)
     model = AttributePredictor(gen.schema, 32, width=16)
-    train_predictor(model, images[:2000], truth[:2000], epochs=4, batch_size=64, lr=3e-3, seed=0)
-    errors = model.errors(images[2000:], truth[2000:])
-    # continuous factors are uniform on [0, 1]: a blind guess has mean absolute error 0.25
+    train_predictor(model, images[:2000], truth[:2000], epochs=epochs, batch_size=64, lr=3e-3, seed=seed)
+    return model.errors(images[2000:], truth[2000:])
+
+
+def test_a_briefly_trained_predictor_recovers_the_oracle():
+    errors = briefly_trained_predictor_errors()
+    # continuous factors are uniform on [0, 1]: a blind guess has mean absolute error 0.25. Measured (seeds 0-4 x
+    # AVX-512, AVX2, baseline kernels): at most 0.083 (0.130 after 6 epochs, 0.109 after the former 4)
     for name in ("pos_x", "pos_y", "background", "hue"):
-        assert errors[name] < 0.1, errors
+        assert errors[name] < 0.12, errors
 
 
 def test_generator_round_trips_through_its_weight_file(tmp_path):

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import ROOT, make_workspace, run
 
+pytestmark = pytest.mark.workflow
+
 CLUSTER = ROOT / "scripts" / "slurm_cluster.sh"
 # one dataset, two methods, two targets: every kind of job, few of each (each Slurm job costs seconds)
 METHODS, TARGETS = ["interfacegan", "gradient"], ["shape", "size"]

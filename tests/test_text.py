@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
+from pipeline_lib.config.params import load_params
 from pipeline_lib.text.captions import CaptionError, caption_table, instruction, parse
 from pipeline_lib.text.edits import caption_rows, draw_targets, kind_facts
 from pipeline_lib.text.facts import FACTS, VALUES, facts_from_attributes
@@ -92,13 +93,14 @@ def test_sentence_model_loads_offline_and_embeds_meaningfully(monkeypatch):
                       "a tiny violet circle at the bottom right against a light background"])
     assert e.shape == (3, 384)
     assert torch.allclose(e.norm(dim=1), torch.ones(3), atol=1e-5)
-    assert e[0] @ e[1] > e[0] @ e[2] + 0.1
+    assert e[0] @ e[1] > e[0] @ e[2] + 0.1  # measured 0.846 vs 0.514 on AVX-512, AVX2 and baseline kernels
 
 
+@pytest.mark.workflow
 def test_text_target_scores_sgf_and_gradient_edits(tiny_run):
     scores = pd.read_parquet(tiny_run / "reports/shapes/text/mds.parquet")
     assert set(scores["method"]) == {"sgf", "gradient"}
-    assert set(scores["edit"]) == {"all", "colour", "position+size"}
+    assert set(scores["edit"]) == {"all", *load_params(tiny_run / "params.yaml")["text"]["edit"]["kinds"]}
     assert scores["mds"].between(0, 1).all() and (scores["ci_low"] <= scores["ci_high"]).all()
     edits = pd.read_parquet(tiny_run / "data/shapes/text/edits/sgf.parquet")
     first = edits[edits["step"] == 0]
