@@ -98,7 +98,8 @@ class AuxiliaryMapping(nn.Module):
             y = centred * inv_std
             scale, shift = layer.affine(c).chunk(2, dim=-1)
             m = (1 + scale) * y + shift
-            saved.append((y, inv_std, 1 + scale, torch.where(m > 0, 1.0, 0.2).to(m)))
+            slope = torch.full_like(m, 0.2).masked_fill_(m > 0, 1.0)  # in m's dtype (a float32 0.2 is off by 1.5e-8)
+            saved.append((y, inv_std, 1 + scale, slope))
             h = nn.functional.leaky_relu(m, 0.2)
         out_weight = self.out.weight
 
