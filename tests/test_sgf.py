@@ -2,10 +2,10 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian
 
-from pipeline_lib.methods.sgf_reference import full_jacobian_step
+from pipeline_lib.methods.sgf_reference import dense_jacobians, dense_solve_step, full_jacobian_step
 from pipeline_lib.methods import build_method
 from pipeline_lib.scoring.metric import success
-from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, jacobian_norms, neumann_series, neumann_step
+from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, jacobian_norms, krylov_step, neumann_series, neumann_step
 from pipeline_lib.attributes.tasks import Task
 
 from toys import IdentityGenerator, LinearPredictor
@@ -35,6 +35,24 @@ def test_neumann_series_converges_to_the_inverse_when_contractive():
     exact = torch.linalg.solve(torch.eye(5) - jz, jc @ dc[0])
     approx = neumann_step(mapping, z, c, dc, terms=40)[0]
     assert torch.allclose(approx, exact, atol=1e-5)
+
+
+def test_gmres_matches_a_dense_solve_where_the_neumann_series_diverges():
+    mapping = frozen(_mapping(seed=3)).double()
+    mapping.out.weight.data *= 6.0  # J_z's spectral radius above 1 at these codes
+    g = torch.Generator().manual_seed(3)
+    z, c = torch.randn(4, 5, generator=g, dtype=torch.float64), torch.rand(4, 3, generator=g, dtype=torch.float64)
+    dc = torch.randn(4, 3, generator=g, dtype=torch.float64)
+    jz, jc = dense_jacobians(mapping, z, c)
+    assert (torch.linalg.eigvals(jz).abs().amax(1) > 1).all()
+    exact = dense_solve_step(mapping, z, c, dc)
+    solved, residual = krylov_step(mapping, z, c, dc, dim=5, tol=1e-12)
+    assert torch.allclose(solved, exact, atol=1e-8) and (residual < 1e-10).all(), residual
+    restarted, residual = krylov_step(mapping, z, c, dc, dim=3, tol=1e-9)  # short cycles may stagnate: it says so
+    v = (jc @ dc[..., None])[..., 0]
+    dense_residual = (v - restarted + (jz @ restarted[..., None])[..., 0]).norm(dim=1) / v.norm(dim=1)
+    assert torch.allclose(residual, dense_residual, atol=1e-10) and residual.max() > 1e-9
+    assert (neumann_step(mapping, z, c, dc, 30) - exact).abs().max() > 1.0  # the series does not get there
 
 
 def test_assumption_one_is_checked():

@@ -15,10 +15,18 @@ entries set to their targets) include the attributes to keep. In closed loop eac
 for ``dc = c*(t + dt) - C(G(z))``, so drift of any attribute is steered back; in open loop
 ``dc = c*(t + dt) - c*(t)`` at ``c = c*(t)``. Strengths map to time linearly,
 ``t = t_max * s / s_max``; ``t_max > 1`` lets the path run past the target.
+
+Solvers (edit setting ``solver``): ``neumann`` (the default, the paper's) truncates the series after
+K terms; it converges only when J_z's spectral radius is below 1, and the residual of the K-term sum
+is exactly the next term, ``|(I - J_z) S_K - v| = |J_z^{K+1} v|``. ``gmres`` solves
+``(I - J_z) u = v`` per code by restarted GMRES on the same batched JVPs: exact up to ``krylov_tol``
+whatever the spectral radius, at ``krylov_dim`` products per restart cycle. Nothing switches
+automatically: the default edits stay the paper's.
 """
 from __future__ import annotations
 
 import copy
+import logging
 import math
 from collections.abc import Callable
 
@@ -31,6 +39,8 @@ from pipeline_lib.util.progress import progress
 from pipeline_lib.util.training import guarded_step
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.methods.base import EditMethod
+
+log = logging.getLogger("latentbench")
 
 SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
     "width": ("fit", 256, "count", "hidden width of the auxiliary mapping F(z, c)"),
@@ -46,7 +56,14 @@ SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/defini
     "neumann_terms": ("edit", 3, "natural", "K in the Neumann series sum_{k=0..K} J_z^k of (I - J_z)^-1"),
     "t_max": ("edit", 1.5, "positive", "the path's end time (1 = planned arrival at the target)"),
     "closed_loop": ("edit", True, "flag", "re-measure c = C(G(z)) after every Euler step"),
+    "solver": ("edit", "neumann", ["neumann", "gmres"],
+               "how a step solves (I - J_z) u = J_c dc: K-term Neumann series, or restarted GMRES on the same JVPs"),
+    "krylov_dim": ("edit", 32, "count", "solver gmres: Krylov subspace dimension per restart cycle"),
+    "krylov_tol": ("edit", 1.0e-4, "positive",
+                   "solver gmres: stop once |v - (I - J_z) u| / |v| is below this for every code (at most 10 cycles)"),
 }
+
+KRYLOV_CYCLES = 10  # GMRES restarts at the most
 
 
 class ModulatedLayer(nn.Module):
@@ -188,6 +205,60 @@ def neumann_step(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, dc
     return neumann_series(lambda u: tangent(u, None), tangent(None, dc), terms)
 
 
+def krylov_cycle(apply: Callable[[torch.Tensor], torch.Tensor], r: torch.Tensor, dim: int) -> torch.Tensor:
+    """One GMRES cycle for ``A u = r``, every row of ``r`` (n, d) its own system: the ``u`` in the
+    Krylov space ``span{r, A r, .., A^{m-1} r}`` (m = min(dim, d)) minimising ``|r - A u|``.
+
+    Arnoldi with classical Gram-Schmidt done twice, batched over codes; the small least-squares
+    problems (n, m + 1, m) are solved by pseudo-inverse, so a basis that breaks down early (the
+    exact solution found, the next vector zero) leaves zero columns and no division by zero.
+    """
+    n, d = r.shape
+    m = min(dim, d)
+    beta = r.norm(dim=1)
+    basis, hess = r.new_zeros(n, m + 1, d), r.new_zeros(n, m + 1, m)
+    basis[:, 0] = r / beta.clamp_min(torch.finfo(r.dtype).tiny)[:, None]
+    for j in range(m):
+        w = apply(basis[:, j])
+        scale = w.norm(dim=1)
+        for _ in range(2):
+            h = torch.einsum("nkd,nd->nk", basis[:, : j + 1], w)
+            w = w - torch.einsum("nkd,nk->nd", basis[:, : j + 1], h)
+            hess[:, : j + 1, j] += h
+        norm = w.norm(dim=1)
+        alive = norm > 100 * torch.finfo(r.dtype).eps * scale
+        hess[:, j + 1, j] = torch.where(alive, norm, 0.0)
+        basis[:, j + 1] = torch.where(alive[:, None], w / norm.clamp_min(torch.finfo(r.dtype).tiny)[:, None], 0.0)
+    rhs = torch.zeros(n, m + 1, 1, dtype=r.dtype, device=r.device)
+    rhs[:, 0, 0] = beta
+    y = torch.linalg.pinv(hess) @ rhs  # (n, m, 1)
+    return (basis[:, :m].transpose(1, 2) @ y)[..., 0]
+
+
+def gmres(apply: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor, dim: int, tol: float,
+          cycles: int = KRYLOV_CYCLES) -> tuple[torch.Tensor, torch.Tensor]:
+    """``A u = v`` per row of ``v`` (n, d), ``apply`` giving ``A`` on (n, d): restarted GMRES(dim).
+
+    Returns ``u`` (n, d) and the relative residuals ``|v - A u| / |v|`` (n,), computed afresh;
+    stops when every one is below ``tol`` or after ``cycles`` cycles.
+    """
+    scale = v.norm(dim=1).clamp_min(torch.finfo(v.dtype).tiny)
+    u, r = torch.zeros_like(v), v
+    for _ in range(cycles):
+        u = u + krylov_cycle(apply, r, dim)
+        r = v - apply(u)
+        if (r.norm(dim=1) <= tol * scale).all():
+            break
+    return u, r.norm(dim=1) / scale
+
+
+def krylov_step(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, dc: torch.Tensor, dim: int,
+                tol: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(I - J_z)^{-1} J_c dc`` like :func:`neumann_step`, solved by :func:`gmres`; and the residuals (n,)."""
+    tangent = mapping.linearize(z, c)
+    return gmres(lambda u: u - tangent(u, None), tangent(None, dc), dim, tol)
+
+
 def jacobian_norms(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor,
                    iterations: int = 20) -> tuple[torch.Tensor, float]:
     """Per attribute, mean |dF/dc_a| over codes (c_dim,); and the largest |J_z u| / |u| by power iteration."""
@@ -238,7 +309,7 @@ class SGF(EditMethod):
         c1 = c0.clone()
         c1[:, list(task.columns)] = task.target.to(c0)
         planned = lambda t: c0 + t * (c1 - c0)  # noqa: E731  (n, c_dim) attributes planned at time t
-        codes, measured = [z], [c0]
+        codes, measured, residuals = [z], [c0], []
         for t_prev, t_next in zip(times[:-1], times[1:]):
             current = codes[-1]
             if h["closed_loop"] and len(measured) < len(codes):
@@ -246,8 +317,19 @@ class SGF(EditMethod):
                     measured.append(predictor(generator(current)))
             c = measured[-1] if h["closed_loop"] else planned(t_prev)
             with torch.no_grad():
-                codes.append(current + neumann_step(mapping, current, c, planned(t_next) - c, h["neumann_terms"]))
+                codes.append(current + self._step(mapping, current, c, planned(t_next) - c, residuals))
+        if residuals:
+            log.info("SGF GMRES: worst relative residual %.2e over %d steps", max(residuals), len(residuals))
         return torch.stack(codes, dim=1), torch.stack(measured, dim=1)
+
+    def _step(self, mapping, z, c, dc, residuals: list[float]) -> torch.Tensor:
+        """``(I - J_z)^{-1} J_c dc`` by the chosen solver; GMRES appends its worst residual to ``residuals``."""
+        h = self.hyper
+        if h["solver"] == "neumann":
+            return neumann_step(mapping, z, c, dc, h["neumann_terms"])
+        step, residual = krylov_step(mapping, z, c, dc, h["krylov_dim"], h["krylov_tol"])
+        residuals.append(float(residual.max()))
+        return step
 
     def state(self):
         return {"mapping": self.mapping_.state_dict(), "latent_dim": self.mapping_.out.out_features,
