@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline_lib.report.plots import edit_grid_figure, mdc_figure
+from pipeline_lib.report.plots import edit_grid_figure, fit_figure, mdc_figure
 from pipeline_lib.util.images import to_grid, upscale
 
 from toys import toy_scores
@@ -38,3 +38,17 @@ def test_small_images_are_scaled_up_by_whole_pixels_before_the_grid():
     assert to_grid(digits).shape == (2 * 65, 5 * 65, 3)  # 4 x 16 pixels and one of padding per cell
     ticks = edit_grid_figure(digits, np.linspace(0, 1, 5), "sgf -> thickness").axes[0].get_xticks()
     assert np.allclose(ticks, (np.arange(5) + 0.5) * 65)  # each strength under the middle of its column
+
+
+def test_sgf_fit_figure_shows_the_response_and_the_neumann_terms():
+    summary = {"method": "sgf", "attributes": ["hue", "size"], "loss_history": {"train": [1.0, 0.5], "val": [1.1, 0.6]},
+               "response_diagonal": [0.4, 0.02], "response_off_diagonal": [0.1, 0.3],
+               "response_eigenvalues": [0.0, 0.4], "response_median_eigenvalue": 0.2, "min_response": 0.05,
+               "neumann_term_norms": [0.9, 1.3, 2.6],
+               "Jz_spectral_radius": {"max": 1.4, "median": 1.1}}
+    fig = fit_figure(summary)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "training curve" and titles[1].startswith("response to a requested change")
+    assert "spectral radius: median 1.10, max 1.40" in titles[2]
+    bars = [p.get_height() for p in fig.axes[1].patches]
+    assert np.allclose(bars, [0.4, 0.02, 0.1, 0.3])
