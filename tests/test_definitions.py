@@ -31,7 +31,8 @@ def test_fit_and_edit_jobs_get_only_their_settings_with_defaults_filled(params):
     edit = json.loads(stage_cfg(params, method=MethodSettings("methods.{method}", "edit"))(_Wildcards("sgf")))
     assert fit["method"]["width"] == 128 and fit["method"]["epochs"] == method_kinds()["sgf"]["epochs"].default
     assert "neumann_terms" not in fit["method"] and edit["method"] == {
-        "kind": "sgf", "neumann_terms": 5, "t_max": 1.5, "closed_loop": True}
+        "kind": "sgf", "neumann_terms": 5, "t_max": 1.5, "closed_loop": True, "solver": "neumann", "krylov_dim": 32,
+        "krylov_tol": 1e-4}
     assert "methods.sgf.width" in fit["_params"] and "methods.sgf.neumann_terms" not in fit["_params"]
     assert "methods.sgf.neumann_terms" in edit["_params"] and "methods.sgf.width" not in edit["_params"]
 

@@ -46,3 +46,17 @@ def test_fit_figure_boxes_the_direction_each_attribute_is_named():
     fig = fit_figure(summary)
     boxes = [c for c in fig.axes[0].collections if len(c.get_offsets())]
     assert len(boxes) == 1 and boxes[0].get_offsets().tolist() == [[0, 0], [1, 2]]
+
+
+def test_sgf_fit_figure_shows_the_response_and_the_neumann_terms():
+    summary = {"method": "sgf", "attributes": ["hue", "size"], "loss_history": {"train": [1.0, 0.5], "val": [1.1, 0.6]},
+               "response_diagonal": [0.4, 0.02], "response_off_diagonal": [0.1, 0.3],
+               "response_eigenvalues": [0.0, 0.4], "response_median_eigenvalue": 0.2, "min_response": 0.05,
+               "neumann_term_norms": [0.9, 1.3, 2.6],
+               "Jz_spectral_radius": {"max": 1.4, "median": 1.1}}
+    fig = fit_figure(summary)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "training curve" and titles[1].startswith("response to a requested change")
+    assert "spectral radius: median 1.10, max 1.40" in titles[2]
+    bars = [p.get_height() for p in fig.axes[1].patches]
+    assert np.allclose(bars, [0.4, 0.02, 0.1, 0.3])

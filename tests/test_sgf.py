@@ -2,10 +2,12 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian
 
-from pipeline_lib.methods.sgf_reference import full_jacobian_step
+from pipeline_lib.methods.sgf_reference import dense_jacobians, dense_solve_step, full_jacobian_step
 from pipeline_lib.methods import build_method
 from pipeline_lib.scoring.metric import success
-from pipeline_lib.methods.sgf import AuxiliaryMapping, frozen, jacobian_norms, neumann_series, neumann_step
+from pipeline_lib.methods import sgf
+from pipeline_lib.methods.sgf import (AuxiliaryMapping, fit_diagnostics, frozen, krylov_step, neumann_series,
+                                      neumann_step, response_matrices, response_summary)
 from pipeline_lib.attributes.tasks import Task
 
 from toys import IdentityGenerator, LinearPredictor
@@ -37,18 +39,55 @@ def test_neumann_series_converges_to_the_inverse_when_contractive():
     assert torch.allclose(approx, exact, atol=1e-5)
 
 
-def test_assumption_one_is_checked():
+def test_gmres_matches_a_dense_solve_where_the_neumann_series_diverges():
+    mapping = frozen(_mapping(seed=3)).double()
+    mapping.out.weight.data *= 6.0  # J_z's spectral radius above 1 at these codes
+    g = torch.Generator().manual_seed(3)
+    z, c = torch.randn(4, 5, generator=g, dtype=torch.float64), torch.rand(4, 3, generator=g, dtype=torch.float64)
+    dc = torch.randn(4, 3, generator=g, dtype=torch.float64)
+    jz, jc = dense_jacobians(mapping, z, c)
+    assert (torch.linalg.eigvals(jz).abs().amax(1) > 1).all()
+    exact = dense_solve_step(mapping, z, c, dc)
+    solved, residual = krylov_step(mapping, z, c, dc, dim=5, tol=1e-12)
+    assert torch.allclose(solved, exact, atol=1e-8) and (residual < 1e-10).all(), residual
+    restarted, residual = krylov_step(mapping, z, c, dc, dim=3, tol=1e-9)  # short cycles may stagnate: it says so
+    v = (jc @ dc[..., None])[..., 0]
+    dense_residual = (v - restarted + (jz @ restarted[..., None])[..., 0]).norm(dim=1) / v.norm(dim=1)
+    assert torch.allclose(residual, dense_residual, atol=1e-10) and residual.max() > 1e-9
+    assert (neumann_step(mapping, z, c, dc, 30) - exact).abs().max() > 1.0  # the series does not get there
+
+
+def test_response_matrix_matches_a_dense_computation():
+    d, k = 5, 3
+    mapping, gen, pred = _mapping(d, k, seed=4), IdentityGenerator(), LinearPredictor(d, k, seed=4)
+    g = torch.Generator().manual_seed(4)
+    z, c = torch.randn(6, d, generator=g), torch.rand(6, k, generator=g)
+    _, jc = dense_jacobians(mapping, z, c)
+    attribute = torch.stack([jacobian(lambda z_: pred(gen(z_[None]))[0], zi) for zi in z])  # (n, k, d)
+    response = response_matrices(mapping, gen, pred, z, c)
+    assert response.shape == (6, k, k) and torch.allclose(response, attribute @ jc, atol=1e-6)
+    summary = {k: torch.tensor(v, dtype=torch.float64) for k, v in response_summary(response).items()}
+    diagonal = response.diagonal(dim1=1, dim2=2).double()
+    column_mass = response.double().abs().sum(1) - diagonal.abs()  # request j: what moves besides attribute j
+    assert torch.allclose(summary["response_diagonal"], diagonal.quantile(0.5, dim=0))
+    assert torch.allclose(summary["response_off_diagonal"], column_mass.quantile(0.5, dim=0))
+
+
+def test_f_that_ignores_c_has_no_response_and_finite_diagnostics():
     mapping = _mapping()
-    z, c = torch.randn(8, 5), torch.rand(8, 3)
-    sensitivity, _ = jacobian_norms(mapping, z, c)
-    assert (sensitivity > 0).all()
     for layer in mapping.layers:
-        layer.affine.weight.data.zero_()
-    sensitivity, gain = jacobian_norms(mapping, z, c)
-    assert torch.equal(sensitivity, torch.zeros(3)) and gain > 0
+        layer.affine.weight.data.zero_()  # J_c F = 0
+    z, c = torch.randn(8, 5), torch.rand(8, 3)
+    gen, pred = IdentityGenerator(), LinearPredictor(5, 3)
+    diagnostics = fit_diagnostics(mapping, z, c, gen, pred)
+    assert diagnostics["response_diagonal"] == [0.0] * 3 and diagnostics["response_median_eigenvalue"] == 0.0
+    assert diagnostics["neumann_term_norms"] == [0.0] * sgf.PROBE_TERMS and diagnostics["gmres_residual"]["max"] == 0.0
+    assert diagnostics["Jz_spectral_radius"]["max"] > 0
 
 
 def _toy_fit(method_name, **hyper):
+    if method_name == "sgf":
+        hyper.setdefault("min_response", -1.0)  # a few epochs do not make F steer; the check has its own tests
     d, k = 6, 2
     gen, pred = IdentityGenerator(), LinearPredictor(d, k)
     z = torch.randn(1500, d, generator=torch.Generator().manual_seed(3))
@@ -82,9 +121,35 @@ def test_sgf_edits_move_the_target_and_keep_the_other_attribute():
     assert reached > 0.8 and drift < 0.1, (reached, drift)
 
 
-def test_sgf_fails_clearly_when_f_ignores_c():
-    with pytest.raises(RuntimeError, match="Assumption 1"):
-        _toy_fit("sgf", width=16, depth=1, epochs=1, min_sensitivity=1e9)
+def test_sgf_fit_fails_naming_the_attributes_when_f_ignores_c(monkeypatch):
+    trained = sgf.train_mapping
+
+    def useless(mapping, *args, **kwargs):
+        out = trained(mapping, *args, **kwargs)
+        for layer in mapping.layers:
+            layer.affine.weight.data.zero_()  # F ignores c: J_c F = 0, so R = 0
+        return out
+
+    monkeypatch.setattr(sgf, "train_mapping", useless)
+    with pytest.raises(RuntimeError, match=r"does not steer.* below min_response=0.01 for a0 0, a1 0 "):
+        _toy_fit("sgf", width=16, depth=1, epochs=1, min_response=0.01)
+
+
+def test_sgf_fit_reports_its_diagnostics_and_gmres_edits_like_the_dense_solve():
+    method, gen, pred = _toy_fit("sgf", width=16, depth=2, epochs=2, seed=1, min_response=-0.5)
+    report = method.summary()
+    assert len(report["response_diagonal"]) == len(report["response_off_diagonal"]) == 2
+    assert len(report["neumann_term_norms"]) == sgf.PROBE_TERMS and report["probe_codes"] == 150
+    assert report["min_response"] == -0.5 and set(report["Jz_spectral_radius"]) == {"max", "median"}
+    method.hyper.update(solver="gmres", krylov_tol=1e-6)
+    z = torch.randn(3, 6, generator=torch.Generator().manual_seed(2))
+    task = Task("a0", "continuous", ("a0",), (0,), pred(z)[:, :1], pred(z)[:, :1] + 0.2)
+    codes = method.path(z, task, torch.tensor([0.0, 1.0]), gen, pred)  # one step: t 0 -> t_max
+    c0 = pred(z)
+    dc = torch.zeros_like(c0)
+    dc[:, 0] = method.hyper["t_max"] * 0.2
+    exact = dense_solve_step(method.editor_, z, c0, dc)
+    assert torch.allclose(codes[:, 1] - z, exact, atol=1e-4), (codes[:, 1] - z - exact).abs().max()
 
 
 def gradient_toy_edit(seed: int = 4) -> tuple[float, float]:

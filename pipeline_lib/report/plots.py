@@ -99,10 +99,14 @@ def predictor_figure(evaluation: dict) -> plt.Figure:
     return fig
 
 
+FIT_PANELS = ("loss_history", "response_diagonal", "neumann_term_norms", "component_effects", "direction_effects",
+              "svm_validation_accuracy")
+
+
 def fit_figure(summary: dict) -> plt.Figure:
-    """What a method's fit produced: training curves, an effect matrix, or validation accuracies."""
-    panels = [k for k in ("loss_history", "component_effects", "direction_effects", "svm_validation_accuracy")
-              if k in summary]
+    """What a method's fit produced: training curves, SGF's response diagnostic and Neumann term norms,
+    an effect matrix, or validation accuracies."""
+    panels = [k for k in FIT_PANELS if k in summary]
     fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.5 * max(len(panels), 1), 3.4), squeeze=False)
     names = summary["attributes"]
     for ax, key in zip(axes.flat, panels):
@@ -112,6 +116,18 @@ def fit_figure(summary: dict) -> plt.Figure:
                 ax.plot(np.arange(1, len(losses) + 1), losses, label=split)
             ax.set(yscale="symlog", xlabel="epoch (or 50 iterations)", ylabel="loss", title="training curve")
             ax.legend(fontsize=8)
+        elif key == "response_diagonal":
+            _response_panel(ax, summary)
+        elif key == "neumann_term_norms":
+            ks = np.arange(1, len(value) + 1)
+            ax.plot(ks, value, "-o", ms=3)
+            ax.axhline(1.0, color="grey", lw=0.8)
+            ax.set_yscale("log" if min(value) > 0 else "linear")  # F that ignores c: v = 0, every term 0
+            radius = summary["Jz_spectral_radius"]
+            ax.set(xticks=ks, xlabel="k", ylabel="median |J_z^k v| / |v|",
+                   title=f"Neumann terms on a probe step\nJ_z spectral radius: median {radius['median']:.2f}, "
+                         f"max {radius['max']:.2f}")
+            ax.title.set_fontsize(9)
         elif key == "svm_validation_accuracy":
             ax.bar(names, value)
             ax.set(ylim=(0, 1), title="SVM validation accuracy")
@@ -132,6 +148,22 @@ def fit_figure(summary: dict) -> plt.Figure:
     fig.suptitle(summary["method"], fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _response_panel(ax: plt.Axes, summary: dict) -> None:
+    """SGF's response R = D(C o G) J_c F per requested attribute: on-target (median R_aa) and
+    off-target (median column mass) bars; 1 (faithful), min_response and the median eigenvalue as lines."""
+    names, x = summary["attributes"], np.arange(len(summary["attributes"]))
+    ax.bar(x - 0.2, summary["response_diagonal"], 0.4, label="on-target R_aa")
+    ax.bar(x + 0.2, summary["response_off_diagonal"], 0.4, label="off-target sum |R_ia|")
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.axhline(summary["min_response"], color="red", ls=":", lw=1, label=f"min_response {summary['min_response']:g}")
+    ax.axhline(summary["response_median_eigenvalue"], color="black", ls="--", lw=1,
+               label=f"median eigenvalue {summary['response_median_eigenvalue']:.2f}")
+    ax.set_xticks(x, names, rotation=45, fontsize=7)
+    ax.set(ylabel="measured change per requested change", title="response to a requested change (held out)")
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=6)
 
 
 def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
