@@ -6,6 +6,7 @@ dvc.yaml is generated from these rules (`latentbench dvc-sync`, see pipeline_lib
 a test fails if they drift.
 """
 
+import functools
 import json
 from pathlib import Path
 

@@ -12,7 +12,13 @@ ROOT = Path(workflow.basedir)
 
 def code(rule):
     """Digest of the code run by jobs of the named rule (pipeline_lib/workflow/code.py); a change reruns them."""
-    return lambda wc: code_digest(ROOT, job_code(ROOT, config, rule, dict(wc.items())))
+    return lambda wc: _digest(job_code(ROOT, config, rule, dict(wc.items())))
+
+
+@functools.cache
+def _digest(files):
+    """Once per file set and Snakemake start: every job of a rule and method kind runs the same files."""
+    return code_digest(ROOT, files)
 
 
 def edits_of(dataset):

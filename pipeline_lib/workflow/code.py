@@ -30,16 +30,14 @@ def _module_file(root: Path, dotted: str) -> Path | None:
 def _imported(root: Path, path: Path) -> set[Path]:
     """The project's module files that ``path`` imports anywhere in its body (packages' __init__ included)."""
     names = set()
-    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1]) if path.name != "__init__.py" \
-        else ".".join(path.relative_to(root).parts[:-1])
+    package = path.relative_to(root).parts[:-1]  # a module's package; for an __init__.py, the package itself
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(filter(None, [*parts, base]))
+            if node.level:  # `from ..x import y`: up level - 1 packages from this one
+                base = ".".join(filter(None, [*package[: len(package) - node.level + 1], base]))
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
     files = set()
@@ -68,16 +66,16 @@ def method_kind(config: dict, name: str) -> str:
     return kind_of(name, entry) if entry is not None else name
 
 
-def job_code(root: Path, config: dict, rule: str, wildcards: dict) -> list[str]:
+def job_code(root: Path, config: dict, rule: str, wildcards: dict) -> tuple[str, ...]:
     """Paths (relative to ``root``) of the code a job of ``rule`` runs."""
     root = root.resolve()
     starts = [root / "stages" / f"{rule}.py"]
     if "method" in wildcards:
         starts.append(root / "pipeline_lib" / "methods" / f"{method_kind(config, wildcards['method'])}.py")
-    return [p.relative_to(root).as_posix() for p in closure(root, tuple(starts))]
+    return tuple(p.relative_to(root).as_posix() for p in closure(root, tuple(starts)))
 
 
-def code_digest(root: Path, files: list[str]) -> str:
+def code_digest(root: Path, files: tuple[str, ...]) -> str:
     """A short content digest of ``files`` (paths relative to ``root``)."""
     h = hashlib.sha256()
     for name in files:
