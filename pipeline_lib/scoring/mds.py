@@ -14,9 +14,7 @@ from pipeline_lib.config.attribute_schema import AttributeSchema
 from pipeline_lib.scoring.metric import (arrival_score, bootstrap_arrival, bootstrap_interval, envelope_area, kept,
                                          success)
 from pipeline_lib.attributes.tasks import scalar_target
-
-SUMMARIES = {"mean_single": "single", "mean_group": "group"}  # summary row -> the task type it averages
-
+from pipeline_lib.scoring.rows import summary_rows, task_rows
 
 def source_values(table: pd.DataFrame, source: str, names: list[str]) -> np.ndarray:
     """Edit table sorted by (code, step) -> (n, P, n_attr) values of ``source``."""
@@ -76,24 +74,6 @@ def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: 
     return curve, {"mds": float(envelope_area(accuracy, disentanglement)), "ci_low": lo, "ci_high": hi,
                    **arrival_score(hit, keep), "arrival_ci_low": arrival_lo, "arrival_ci_high": arrival_hi,
                    "start_reached": float(hit[:, 0].mean()), "redrawn": redrawn, **path_lengths(table, hit)}
-
-
-def summary_rows(scores: pd.DataFrame) -> pd.DataFrame:
-    """Score rows with ``task_type`` -> per (method, source) the mean MDS and arrival score over single
-    attributes (``mean_single``) and over group tasks (``mean_group``), ``task_type`` ``summary``."""
-    rows = []
-    for (method, source), part in scores.groupby(["method", "source"], sort=True):
-        for name, task_type in SUMMARIES.items():
-            chosen = part[part["task_type"] == task_type]
-            if len(chosen):
-                rows.append({"method": method, "attribute": name, "source": source, "task_type": "summary",
-                             "mds": float(chosen["mds"].mean()), "arrival": float(chosen["arrival"].mean())})
-    return pd.DataFrame(rows)
-
-
-def task_rows(scores: pd.DataFrame) -> pd.DataFrame:
-    """The rows of single attributes and group tasks, without the summary rows."""
-    return scores[scores["task_type"] != "summary"] if "task_type" in scores else scores
 
 
 def score_runs(tables: dict[tuple[str, str], pd.DataFrame], schema: AttributeSchema, sources: list[str], *,
