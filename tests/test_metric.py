@@ -92,7 +92,7 @@ def test_arrival_worked_example_from_metric_md():
     assert envelope_area(HIT.mean(0), KEEP.mean(0)) == pytest.approx(0.25 * (0.925 + 0.8 + 0.6))  # MDS 0.58125
     hit, keep = retime(HIT, 1, [0, 2, 2, 2]), retime(KEEP, 1, [0, 2, 2, 2])  # code 2 arrives at s_1 and stays
     assert arrival_score(hit, keep)["arrival"] == pytest.approx(0.55)
-    assert envelope_area(hit.mean(0), keep.mean(0)) == pytest.approx(0.65)
+    assert envelope_area(hit.mean(0), keep.mean(0)) == pytest.approx(0.625)
 
 
 def retime(rows: np.ndarray, code: int, order: list[int]) -> np.ndarray:
