@@ -66,3 +66,10 @@ def test_the_report_table_keeps_summary_rows_out_of_the_task_columns(scores):
     assert list(table.columns) == ["method", "position", "size", "mean", "mean single", "mean group",
                                    "arrival mean", "oracle mean"]
     assert table.iloc[0]["mean single"] == f"{pred.set_index('attribute').at['size', 'mds']:.3f}"
+
+
+def test_show_adds_the_single_and_group_means_after_the_mean(scores):
+    from pipeline_lib.workflow.cli import _mds_by_method
+    table = _mds_by_method(scores)
+    assert list(table.columns) == ["position", "size", "mean", "mean_group", "mean_single"]
+    assert table.at["m", "mean_single"] == table.at["m", "size"]

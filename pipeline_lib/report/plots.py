@@ -76,7 +76,8 @@ def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
                     + [f"{group['arrival'].mean():.3f}" for _ in arrival]
                     + [f"{oracle.mean():.3f}" if len(oracle) else "n/a"])
     errors = pred.drop_duplicates("attribute").set_index("attribute")["predictor_error"]
-    rows.append(["predictor held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + [""] * (2 + len(extra) + len(arrival)))
+    blank = [""] * (2 + len(extra) + len(arrival))
+    rows.append(["predictor held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + blank)
     return pd.DataFrame(rows, columns=["method", *attrs, "mean", *(n.replace("_", " ") for n in extra), *arrival,
                                        "oracle mean"])
 

@@ -249,7 +249,9 @@ def _mds_by_method(scores: pd.DataFrame) -> pd.DataFrame:
     table = task_rows(scores).pivot_table(index="method", columns="attribute", values="mds").rename_axis(columns=None)
     table = table.assign(mean=table.mean(axis=1))
     summaries = scores[is_summary(scores)]
-    return table.join(summaries.pivot_table(index="method", columns="attribute", values="mds")) if len(summaries) else table
+    if not len(summaries):
+        return table
+    return table.join(summaries.pivot_table(index="method", columns="attribute", values="mds"))
 
 
 @main.command()
