@@ -37,7 +37,8 @@ class EditMethod:
     def trace(self, z: torch.Tensor, task: Task, strengths: torch.Tensor, generator: Generator,
               predictor: AttributePredictor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``path``'s codes (n, S+1, d) and the predictions ``C(G(.))`` (n, m, n_attr) the method made on
-        the first m of them on the way (None: m = 0), so the edit stage need not measure those again."""
+        the first m of them on the way (None: m = 0). The edit stage does not reuse them: it resamples the
+        path at equal arc length (``editing.resample_by_length``) and measures the resampled codes."""
         return self.path(z, task, strengths, generator, predictor), None
 
     def state(self) -> dict:
