@@ -49,6 +49,8 @@ rule edit:
             method=MethodSettings("methods.{method}", "edit"),
             edit="edit",
             delta="metric.delta",
+            tolerance="metric.tolerance",
+            tolerances="metric.tolerances",
             seed="metric.seed",
             attributes="benchmark.attributes",
         ),

@@ -10,7 +10,7 @@ from pipeline_lib.data.generators import load_generator
 from pipeline_lib.methods import load_method
 from pipeline_lib.attributes.predictor import load_predictor
 from pipeline_lib.data.tables import codes_from, read_table, values_from, write_parquet
-from pipeline_lib.attributes.tasks import make_task
+from pipeline_lib.attributes.tasks import make_task, tolerance_map
 from stages.common import cfg_option, log_option, stage
 
 log = logging.getLogger("latentbench")
@@ -38,12 +38,14 @@ def main(cfg, targets, method_path, generator_path, predictor_path, latents, lab
         z = codes_from(codes[held_out]).to(device)
         start = values_from(values[held_out], pred.schema.names)
         strengths = strength_schedule(e["max_strength"], e["steps"])
+        tolerances = tolerance_map(pred.schema, cfg["tolerance"], cfg["tolerances"])
         for target in targets.split(","):
             began = time.perf_counter()
-            task = make_task(pred.schema, target, start, cfg["delta"], cfg["seed"])
-            write_parquet(edit_table(method, gen, pred, z, task, strengths, e["batch_size"]),
+            task = make_task(pred.schema, target, start, cfg["delta"], cfg["seed"], tolerances[target])
+            write_parquet(edit_table(method, gen, pred, z, task, strengths, e["batch_size"], e["refine"]),
                           Path(out_dir) / f"{target}.parquet")
-            log.info("edit[%s]: %.1f s", target, time.perf_counter() - began)
+            redrawn = 0 if task.redrawn is None else int(task.redrawn.sum())
+            log.info("edit[%s]: %.1f s, %d targets redrawn", target, time.perf_counter() - began, redrawn)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import click
 
 from pipeline_lib.util.atomic import write_text
 from pipeline_lib.attributes.predictor import load_predictor
-from pipeline_lib.scoring.mds import metrics_json, score_runs, tolerance_map
+from pipeline_lib.attributes.tasks import tolerance_map
+from pipeline_lib.scoring.mds import metrics_json, score_runs
 from pipeline_lib.data.tables import edit_tables, read_table, write_parquet
 from stages.common import cfg_option, log_option, stage
 
@@ -36,7 +37,9 @@ def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_met
         curves.insert(0, "dataset", dataset)
         members = lambda a: schema.groups.get(a, (a,))  # noqa: E731  a group's error: its members' mean
         error = lambda m: float("nan") if errors[m] is None else errors[m]  # noqa: E731  None: an imported predictor
-        scores["predictor_error"] = scores["attribute"].map(lambda a: sum(map(error, members(a))) / len(members(a)))
+        tasks = scores["task_type"] != "summary"
+        scores.loc[tasks, "predictor_error"] = scores.loc[tasks, "attribute"].map(
+            lambda a: sum(map(error, members(a))) / len(members(a)))
         write_parquet(scores, out_mds)
         write_parquet(curves, out_mdc)
         write_text(out_metrics, json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")

@@ -6,6 +6,7 @@ from pipeline_lib.util.atomic import save_figure, write_text
 from pipeline_lib.report.pages import cross_dataset_html
 from pipeline_lib.report.plots import cross_dataset_figure, cross_dataset_markdown
 from pipeline_lib.data.tables import read_table
+from pipeline_lib.scoring.rows import task_rows
 from stages.common import cfg_option, log_option, stage
 
 
@@ -19,7 +20,7 @@ from stages.common import cfg_option, log_option, stage
 def main(cfg, out_table, out_html, out_figure, scores, log_path):
     """SCORES are the datasets' mds.parquet files."""
     with stage("summarize", cfg, 0, log=log_path, out_table=out_table, out_figure=out_figure):
-        table = pd.concat([read_table(p) for p in scores])
+        table = task_rows(pd.concat([read_table(p) for p in scores]))
         means = (table[table["source"] == "pred"].pivot_table(index="method", columns="dataset", values="mds",
                                                               aggfunc="mean", sort=True))
         write_text(out_table, cross_dataset_markdown(means))

@@ -5,6 +5,7 @@ import pandas as pd
 from pipeline_lib.util.atomic import save_figure
 from pipeline_lib.report.plots import sweep_figure
 from pipeline_lib.data.tables import read_table, write_parquet
+from pipeline_lib.scoring.rows import task_rows
 from stages.common import cfg_option, log_option, stage
 
 
@@ -18,7 +19,7 @@ def main(cfg, out_table, out_figure, scores, log_path):
     """SCORES are the sweep datasets' mds.parquet files, in the order of cfg['values']."""
     knob, values = cfg["knob"], cfg["values"]
     with stage(f"sweep[{knob}]", cfg, 0, log=log_path, out_table=out_table, out_figure=out_figure):
-        frames = [read_table(p).assign(**{knob: v}) for p, v in zip(scores, values)]
+        frames = [task_rows(read_table(p)).assign(**{knob: v}) for p, v in zip(scores, values)]
         table = (pd.concat(frames).groupby(["method", "source", knob], as_index=False)["mds"].mean()
                  .rename(columns={"mds": "mean_mds"}))
         write_parquet(table, out_table)

@@ -67,7 +67,7 @@ def tiny_params() -> dict:
             "sampling": {"n_fit": 300, "n_edit": 24, "seed": 5},
         }},
         "methods": {"interfacegan": {"ratio": 0.1, "C": 1.0, "val_fraction": 0.3, "seed": 1}, "gradient": {}},
-        "edit": {"max_strength": 3.0, "steps": 4, "batch_size": 256},
+        "edit": {"max_strength": 3.0, "steps": 4, "refine": 1, "batch_size": 256},
         "metric": {"delta": 0.3, "tolerance": 0.1, "tolerances": {}, "bootstrap": 50, "seed": 2},
         "plot": {"grid_codes": 2, "grid_strengths": 3},
     }

@@ -16,6 +16,7 @@ import yaml
 from pipeline_lib.workflow.workspace import planned_jobs
 from pipeline_lib.workflow.dag import snakemake_jobs
 from pipeline_lib.config.params import benchmark_targets, load_params
+from pipeline_lib.scoring.rows import is_summary, task_rows
 
 from conftest import edit_grids, make_workspace, run, tool_env
 
@@ -62,13 +63,18 @@ def test_every_declared_output_exists_and_parses(tiny_run):
 
 @pytest.mark.parametrize("dataset, sources", [("shapes", {"pred", "oracle"}), ("digits", {"pred"})])
 def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
-    scores = pd.read_parquet(tiny_run / f"reports/{dataset}/mds.parquet")
+    table = pd.read_parquet(tiny_run / f"reports/{dataset}/mds.parquet")
+    scores, summaries = task_rows(table), table[is_summary(table)]
     assert set(scores["source"]) == sources  # a trained GAN has no oracle
     params = load_params(tiny_run / "params.yaml")
     assert set(scores["method"]) == set(params["benchmark"]["methods"])
     assert set(scores["attribute"]) == set(benchmark_targets(params, dataset))
-    assert scores["mds"].between(0, 1).all()
+    assert scores["mds"].between(0, 1).all() and scores["arrival"].between(0, 1).all()
     assert (scores["ci_low"] <= scores["ci_high"]).all()
+    assert (scores["arrival_ci_low"] <= scores["arrival"] + 1e-9).all()
+    assert (scores["path_length_p90"] <= params["edit"]["max_strength"] + 1e-4).all()  # the budget holds
+    groups = {"group" if t == "position" else "single" for t in benchmark_targets(params, dataset)}
+    assert set(summaries["attribute"]) == {f"mean_{g}" for g in groups}
     metrics = json.loads((tiny_run / f"reports/{dataset}/metrics.json").read_text())
     assert 0 <= metrics["ganspace"]["mean"] <= 1
 

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from pipeline_lib.config.catalog import SHAPES_SCHEMA as SCHEMA
@@ -29,3 +30,23 @@ def test_vector_task_draws_seeded_targets_in_range():
     assert torch.equal(a.target, b.target)
     lo, hi = VECTOR_TARGET_RANGE
     assert (a.target >= lo).all() and (a.target <= hi).all()
+
+
+def test_vector_targets_within_tolerance_of_the_start_are_redrawn():
+    first = make_task(SCHEMA, "position", _values(), delta=0.3, seed=7)  # tol 0: nothing redrawn
+    assert not first.redrawn.any()
+    values = _values().clone()
+    values[0, 2:4] = first.target[0] + 0.02  # code 0 now starts 0.028 from its first target
+    task = make_task(SCHEMA, "position", values, delta=0.3, seed=7, tol=0.1)
+    assert task.redrawn.tolist() == [True, False]
+    assert (task.target - values[:, 2:4]).norm(dim=1).min() > 0.1
+    assert torch.equal(task.target[1], first.target[1])  # the other code keeps its draw
+    lo, hi = VECTOR_TARGET_RANGE
+    assert (task.target >= lo).all() and (task.target <= hi).all()
+
+
+def test_no_far_target_or_a_delta_inside_the_tolerance_fails_naming_it():
+    with pytest.raises(ValueError, match="farther than the tolerance 2.0"):
+        make_task(SCHEMA, "position", _values(), delta=0.3, seed=7, tol=2.0)
+    with pytest.raises(ValueError, match="metric.delta=0.1 must exceed the tolerance 0.1 of 'size'"):
+        make_task(SCHEMA, "size", _values(), delta=0.1, seed=0, tol=0.1)

@@ -13,6 +13,7 @@ from pipeline_lib.config.attribute_schema import AttributeSchema
 from pipeline_lib.util.runtime import seeded
 
 VECTOR_TARGET_RANGE = (0.2, 0.8)
+MAX_REDRAWS = 100  # rounds of redrawing vector targets that start within tolerance
 
 
 @dataclass
@@ -23,11 +24,17 @@ class Task:
     columns: tuple[int, ...]    # their indices in the schema
     start: torch.Tensor         # (n, k) values at strength 0
     target: torch.Tensor        # (n, k)
+    redrawn: torch.Tensor | None = None  # (n,) bool: codes whose first target started within tolerance
 
     @property
     def direction(self) -> torch.Tensor:
         """(n, k) in {-1, 0, 1}: the way each entry must move."""
         return torch.sign(self.target - self.start)
+
+
+def tolerance_map(schema: AttributeSchema, default: float, overrides: dict[str, float]) -> dict[str, float]:
+    """Tolerance of every attribute and group: the default unless ``overrides`` names it."""
+    return {name: overrides.get(name, default) for name in [*schema.names, *schema.groups]}
 
 
 def scalar_target(kind: str, start: torch.Tensor, direction: torch.Tensor, delta: float) -> torch.Tensor:
@@ -40,21 +47,45 @@ def scalar_target(kind: str, start: torch.Tensor, direction: torch.Tensor, delta
     return start + direction * delta
 
 
-def make_task(schema: AttributeSchema, name: str, values: torch.Tensor, delta: float, seed: int) -> Task:
+def draw_far_targets(start: torch.Tensor, tol: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, k) start -> (n, k) targets uniform in ``VECTOR_TARGET_RANGE``, each farther than ``tol`` from its
+    start, and (n,) bool: the codes whose target was redrawn (their earlier draws were within ``tol``)."""
+    lo, hi = VECTOR_TARGET_RANGE
+    draws = seeded(seed)
+    draw = lambda rows: lo + (hi - lo) * torch.rand((rows, start.shape[1]), generator=draws,  # noqa: E731
+                                                    dtype=start.dtype)
+    cpu = start.detach().cpu()
+    target = draw(len(cpu))
+    redrawn = torch.zeros(len(cpu), dtype=torch.bool)
+    for _ in range(MAX_REDRAWS):
+        near = (target - cpu).norm(dim=1) <= tol
+        if not near.any():
+            return target.to(start.device), redrawn
+        redrawn |= near
+        target[near] = draw(int(near.sum()))
+    raise ValueError(f"no vector target in {VECTOR_TARGET_RANGE} lies farther than the tolerance {tol} from the "
+                     f"start of {int(near.sum())} codes after {MAX_REDRAWS} draws: lower the group's tolerance")
+
+
+def make_task(schema: AttributeSchema, name: str, values: torch.Tensor, delta: float, seed: int,
+              tol: float = 0.0) -> Task:
     """Task for attribute or group ``name`` from the predicted ``values`` (n, n_attr) at strength 0.
 
-    Continuous attributes move toward their far end; vector targets are drawn uniformly in
-    ``VECTOR_TARGET_RANGE`` per code from ``seed``.
+    No code starts within the task's tolerance ``tol`` of its target: continuous attributes move by
+    ``delta`` toward their far end (``delta <= tol`` fails), binary ones flip; vector targets are drawn
+    uniformly in ``VECTOR_TARGET_RANGE`` per code from ``seed``, redrawn while within ``tol`` of the start.
     """
     if name in schema.groups:
         members = schema.groups[name]
         cols = tuple(schema.index(m) for m in members)
         start = values[:, cols]
-        lo, hi = VECTOR_TARGET_RANGE
-        target = lo + (hi - lo) * torch.rand(start.shape, generator=seeded(seed), dtype=start.dtype)
-        return Task(name, "vector", members, cols, start, target.to(start.device))
+        target, redrawn = draw_far_targets(start, tol, seed)
+        return Task(name, "vector", members, cols, start, target, redrawn)
     col = schema.index(name)
     kind = schema.kind(name)
+    if kind == "continuous" and delta <= tol:
+        raise ValueError(f"metric.delta={delta} must exceed the tolerance {tol} of {name!r}: "
+                         "every continuous task would start within tolerance of its target")
     start = values[:, col:col + 1]
     direction = torch.where(start < 0.5, 1.0, -1.0).to(start.dtype)
     return Task(name, kind, (name,), (col,), start, scalar_target(kind, start, direction, delta))

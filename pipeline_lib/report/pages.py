@@ -31,8 +31,10 @@ def mds_html(scores: pd.DataFrame) -> str:
     dataset = scores["dataset"].iloc[0]
     table = mds_summary(scores).to_html(index=False, border=0, classes="mds")
     table = '<tr class="error">'.join(table.rsplit("<tr>", 1))  # the last row: the predictor's error
-    note = ("<p>MDS with 95% bootstrap intervals over source codes (predictor); the last row is the "
-            "predictor's held-out error per attribute.</p>")
+    note = ("<p>MDS with 95% bootstrap intervals over source codes (predictor); the means over single "
+            "attributes and over group tasks apart; the arrival score (each code scored where it first reaches "
+            "its target, docs/metric.md) averaged over the tasks; the last row is the predictor's held-out error "
+            "per attribute.</p>")
     return _page(f"MDS on {dataset}", table + note)
 
 

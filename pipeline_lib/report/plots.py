@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pipeline_lib.scoring.rows import SUMMARIES, task_rows  # noqa: E402
 from pipeline_lib.util.images import to_grid  # noqa: E402
 
 
@@ -52,10 +53,16 @@ def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
 
 
 def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """The MDS table as text cells: one row per method with ``MDS [95% interval]`` per target attribute,
-    the mean and the oracle mean; a last row with the predictor's held-out error per attribute."""
+    """The MDS table as text cells: one row per method with ``MDS [95% interval]`` per target attribute or
+    group, the mean, the means over single attributes and over groups apart (where the table has them),
+    the mean arrival score (where it has it) and the oracle mean; a last row with the predictor's held-out
+    error per target."""
+    summaries = scores[scores["source"] == "pred"].set_index(["method", "attribute"])
+    scores = task_rows(scores)
     pred = scores[scores["source"] == "pred"]
     attrs = list(dict.fromkeys(pred["attribute"]))
+    extra = [name for name in SUMMARIES if name in summaries.index.get_level_values("attribute")]
+    arrival = ["arrival mean"] if "arrival" in pred else []
     rows = []
     for method, group in pred.groupby("method", sort=True):
         cell = group.set_index("attribute")
@@ -63,10 +70,16 @@ def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
         rows.append([method]
                     + [f"{cell.at[a, 'mds']:.3f} [{cell.at[a, 'ci_low']:.2f}, {cell.at[a, 'ci_high']:.2f}]"
                        if a in cell.index else "" for a in attrs]
-                    + [f"{group['mds'].mean():.3f}", f"{oracle.mean():.3f}" if len(oracle) else "n/a"])
+                    + [f"{group['mds'].mean():.3f}"]
+                    + [f"{summaries.at[(method, name), 'mds']:.3f}" if (method, name) in summaries.index else ""
+                       for name in extra]
+                    + [f"{group['arrival'].mean():.3f}" for _ in arrival]
+                    + [f"{oracle.mean():.3f}" if len(oracle) else "n/a"])
     errors = pred.drop_duplicates("attribute").set_index("attribute")["predictor_error"]
-    rows.append(["predictor held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + ["", ""])
-    return pd.DataFrame(rows, columns=["method", *attrs, "mean", "oracle mean"])
+    blank = [""] * (2 + len(extra) + len(arrival))
+    rows.append(["predictor held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + blank)
+    return pd.DataFrame(rows, columns=["method", *attrs, "mean", *(n.replace("_", " ") for n in extra), *arrival,
+                                       "oracle mean"])
 
 
 def mds_markdown(scores: pd.DataFrame) -> str:

@@ -1,7 +1,8 @@
-"""From an edit table to MDC points and an MDS with its bootstrap interval, per source.
+"""From an edit table to MDC points, an MDS and an arrival score with bootstrap intervals, per source.
 
-A source is ``pred`` (the predictor ``C``, what the benchmark reports) or ``oracle``
-(the generator's true attributes, where it has them).
+A source is the prefix of the table's attribute columns, ``<source>_<attribute>``: ``pred`` (the
+predictor ``C``), ``oracle`` (the generator's true attributes, where it has them), or any other
+reader the table carries; scoring reads nothing else of it.
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import pandas as pd
 import torch
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.scoring.metric import bootstrap_interval, envelope_area, kept, success
+from pipeline_lib.scoring.metric import (arrival_score, bootstrap_arrival, bootstrap_interval, envelope_area, kept,
+                                         success)
 from pipeline_lib.attributes.tasks import scalar_target
-
+from pipeline_lib.scoring.rows import summary_rows, task_rows
 
 def source_values(table: pd.DataFrame, source: str, names: list[str]) -> np.ndarray:
     """Edit table sorted by (code, step) -> (n, P, n_attr) values of ``source``."""
@@ -20,14 +22,27 @@ def source_values(table: pd.DataFrame, source: str, names: list[str]) -> np.ndar
     return table[[f"{source}_{a}" for a in names]].to_numpy(np.float64).reshape(n, p, len(names))
 
 
-def tolerance_map(schema: AttributeSchema, default: float, overrides: dict[str, float]) -> dict[str, float]:
-    """Tolerance of every attribute and group: the default unless ``overrides`` names it."""
-    return {name: overrides.get(name, default) for name in [*schema.names, *schema.groups]}
+def path_lengths(table: pd.DataFrame, hit: np.ndarray) -> dict:
+    """Edit table sorted by (code, step), (n, P) success -> median and 90th percentile over codes of the
+    path length travelled (under the budget), of the traced path's full length, and the median length
+    travelled at arrival (codes that arrive). Empty for a table without path lengths."""
+    if "path_length" not in table:
+        return {}
+    travelled = table["path_length"].to_numpy(np.float64).reshape(hit.shape)
+    full = travelled[:, -1], table["traced_length"].to_numpy(np.float64).reshape(hit.shape)[:, 0]
+    reached, first = hit.any(1), hit.argmax(1)
+    at_arrival = travelled[np.arange(len(hit)), first][reached]
+    out = {}
+    for name, lengths in zip(["path_length", "traced_length"], full):
+        out[f"{name}_median"], out[f"{name}_p90"] = (float(q) for q in np.quantile(lengths, [0.5, 0.9]))
+    out["arrival_length_median"] = float(np.median(at_arrival)) if len(at_arrival) else float("nan")
+    return out
 
 
 def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: str, *, delta: float,
           tolerances: dict[str, float], n_boot: int, seed: int) -> tuple[pd.DataFrame, dict]:
-    """One (method, task) edit table -> MDC points (P rows) and {mds, ci_low, ci_high}."""
+    """One (method, task) edit table -> MDC points (P rows) and {mds, ci_low, ci_high, arrival, its interval
+    and parts, the share of codes ``source`` counts as reached at the start, targets redrawn, path lengths}."""
     table = table.sort_values(["code", "step"])
     names = schema.names
     members = list(schema.groups.get(task_name, (task_name,)))
@@ -49,18 +64,22 @@ def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: 
     keep = kept(values[:, :, others], binary, tols).mean(-1)  # (n, P)
     accuracy, disentanglement = hit.mean(0), keep.mean(0)
     lo, hi = bootstrap_interval(hit.astype(np.float64), keep, n_boot, seed)
+    arrival_lo, arrival_hi = bootstrap_arrival(hit, keep, n_boot, seed)
     curve = pd.DataFrame({
         "step": np.arange(values.shape[1]),
         "strength": table.loc[table["code"] == table["code"].iloc[0], "strength"].to_numpy(),
         "accuracy": accuracy, "disentanglement": disentanglement,
     })
-    return curve, {"mds": float(envelope_area(accuracy, disentanglement)), "ci_low": lo, "ci_high": hi}
+    redrawn = int(first["task_redrawn"].sum()) if "task_redrawn" in first else 0
+    return curve, {"mds": float(envelope_area(accuracy, disentanglement)), "ci_low": lo, "ci_high": hi,
+                   **arrival_score(hit, keep), "arrival_ci_low": arrival_lo, "arrival_ci_high": arrival_hi,
+                   "start_reached": float(hit[:, 0].mean()), "redrawn": redrawn, **path_lengths(table, hit)}
 
 
 def score_runs(tables: dict[tuple[str, str], pd.DataFrame], schema: AttributeSchema, sources: list[str], *,
                delta: float, tolerances: dict[str, float], n_boot: int, seed: int
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """{(method, task): edit table} -> MDC points and MDS rows for every source."""
+    """{(method, task): edit table} -> MDC points, and score rows for every source followed by the summary rows."""
     curves, scores = [], []
     for (method, task), table in sorted(tables.items()):
         for source in sources:
@@ -68,20 +87,25 @@ def score_runs(tables: dict[tuple[str, str], pd.DataFrame], schema: AttributeSch
                                   n_boot=n_boot, seed=seed)
             keys = {"method": method, "attribute": task, "source": source}
             curves.append(curve.assign(**keys))
-            scores.append({**keys, **result})
+            scores.append({**keys, "task_type": "group" if task in schema.groups else "single", **result})
     key_cols = ["method", "attribute", "source"]
     curves_frame = pd.concat(curves, ignore_index=True)
-    return curves_frame[key_cols + [c for c in curves_frame if c not in key_cols]], pd.DataFrame(scores)
+    scores_frame = pd.DataFrame(scores)
+    return (curves_frame[key_cols + [c for c in curves_frame if c not in key_cols]],
+            pd.concat([scores_frame, summary_rows(scores_frame)], ignore_index=True))
 
 
 def metrics_json(scores: pd.DataFrame, predictor_error: dict[str, float]) -> dict:
-    """DVC metrics: MDS per method and attribute, their mean, and the oracle counterparts."""
+    """DVC metrics: MDS per method and task, their mean (and over single attributes and group tasks apart),
+    the mean arrival score, and the other sources' counterparts."""
     out: dict = {"predictor_held_out_error": predictor_error}
     for method, rows in scores.groupby("method", sort=True):
         entry = {}
         for source, part in rows.groupby("source", sort=True):
             prefix = "" if source == "pred" else f"{source}_"
-            entry[f"{prefix}mean"] = round(float(part["mds"].mean()), 6)
+            tasks = task_rows(part)
+            entry[f"{prefix}mean"] = round(float(tasks["mds"].mean()), 6)
+            entry[f"{prefix}arrival_mean"] = round(float(tasks["arrival"].mean()), 6)
             entry.update({f"{prefix}{a}": round(float(v), 6) for a, v in zip(part["attribute"], part["mds"])})
         out[method] = entry
     return out

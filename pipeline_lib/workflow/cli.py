@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from pipeline_lib.config.params import ParamsError, load_params, validate_params
+from pipeline_lib.scoring.rows import is_summary, task_rows
 from pipeline_lib.workflow.workspace import tool_env
 
 
@@ -249,9 +250,14 @@ def show(dataset, source, fmt):
 
 
 def _mds_by_method(scores: pd.DataFrame) -> pd.DataFrame:
-    """One dataset's MDS rows -> a (methods, targets + mean) table, the mean over its targets last."""
-    table = scores.pivot_table(index="method", columns="attribute", values="mds").rename_axis(columns=None)
-    return table.assign(mean=table.mean(axis=1))
+    """One dataset's MDS rows -> a (methods, targets + mean) table: the mean over its targets, then the means
+    over single attributes and over group tasks (its summary rows, where it has them)."""
+    table = task_rows(scores).pivot_table(index="method", columns="attribute", values="mds").rename_axis(columns=None)
+    table = table.assign(mean=table.mean(axis=1))
+    summaries = scores[is_summary(scores)]
+    if not len(summaries):
+        return table
+    return table.join(summaries.pivot_table(index="method", columns="attribute", values="mds"))
 
 
 @main.command()
