@@ -3,8 +3,8 @@ import torch
 
 from pipeline_lib.data.generators import build_generator
 from pipeline_lib.methods import build_method, load_method, save_method
-from pipeline_lib.methods.manifold import combined_unit, direction_effects, discovery_losses
-from pipeline_lib.methods.manifold_nets import CentroidLoss, LinearShifts, Reconstructor
+from pipeline_lib.methods.discovery import all_units, combined_unit, direction_effects, trace
+from pipeline_lib.methods.manifold_nets import CentroidLoss, LinearShifts, unit_rows
 from pipeline_lib.methods.naming import probe_effects
 from pipeline_lib.attributes.predictor import AttributePredictor
 from pipeline_lib.attributes.tasks import Task
@@ -16,7 +16,6 @@ VARIANTS = {"manifold": {}, "voynov_linear": {"mapper": "linear", "centroid_weig
 def build(name, **settings):
     """The params entry ``name`` of kind ``manifold``, with ``settings`` on top."""
     return build_method("manifold", **{**VARIANTS[name], **settings})
-WEIGHTS = dict(shift_weight=0.25, centroid_weight=0.0, center_weight=1.0, ge2e_weight=1.0)
 
 
 @pytest.fixture(scope="module")
@@ -61,22 +60,30 @@ def _task(one_attribute: bool) -> Task:
 def test_path_shape_starts_at_z_and_moves_by_the_strength(fitted, name, one_attribute):
     z = torch.randn(2, 12, generator=torch.Generator().manual_seed(0))
     strengths = torch.linspace(0, 2, 5)
-    codes = fitted[name].path(z, _task(one_attribute), strengths)
+    method = fitted[name]
+    codes = method.path(z, _task(one_attribute), strengths)  # steps (the default)
     assert codes.shape == (2, 5, 12)
     assert torch.equal(codes[:, 0], z)
-    assert torch.allclose((codes - z[:, None]).norm(dim=2), strengths.expand(2, -1), atol=1e-5)
+    hops = codes.diff(dim=1).norm(dim=2)  # a chord is no longer than its arc of length 0.5
+    assert (hops <= 0.5 + 1e-5).all() and (hops > 0.45).all()
+    method.hyper["path_mode"] = "oneshot"
+    try:
+        ray = method.path(z, _task(one_attribute), strengths)
+    finally:
+        method.hyper["path_mode"] = "steps"
+    assert torch.allclose((ray - z[:, None]).norm(dim=2), strengths.expand(2, -1), atol=1e-5)
 
 
 def test_steps_and_oneshot_agree_for_the_linear_method(fitted):
     method = fitted["voynov_linear"]
     z = torch.randn(2, 12, generator=torch.Generator().manual_seed(1))
     strengths = torch.linspace(0, 3, 7)
-    oneshot = method.path(z, _task(False), strengths)
-    method.hyper["path_mode"] = "steps"
+    steps = method.path(z, _task(False), strengths)
+    method.hyper["path_mode"] = "oneshot"
     try:
-        steps = method.path(z, _task(False), strengths)
+        oneshot = method.path(z, _task(False), strengths)
     finally:
-        method.hyper["path_mode"] = "oneshot"
+        method.hyper["path_mode"] = "steps"
     assert torch.allclose(oneshot, steps, atol=1e-5)
 
 
@@ -84,15 +91,24 @@ def test_mapper_steps_follow_a_curved_field(fitted):
     method = fitted["manifold"]
     method.shifter_.base.data *= 0.05  # let the code-dependent part dominate
     z = torch.randn(2, 12, generator=torch.Generator().manual_seed(2))
-    method.hyper["path_mode"] = "steps"
+    method.hyper["step_size"] = 0.5  # one step per strength interval: each hop is one step
     try:
         steps = method.path(z, _task(True), torch.linspace(0, 4, 9))
     finally:
-        method.hyper["path_mode"] = "oneshot"
+        method.hyper["step_size"] = 0.1
         method.shifter_.base.data /= 0.05
     hops = steps.diff(dim=1)
     assert torch.allclose(hops.norm(dim=2), torch.full((2, 8), 0.5), atol=1e-5)
     assert not torch.allclose(hops[:, 0], hops[:, -1], atol=1e-3)
+
+
+def test_steps_split_each_interval_into_steps_no_longer_than_step_size():
+    field = lambda x: unit_rows(torch.stack([-x[:, 1], x[:, 0]], 1))  # noqa: E731  circles about the origin
+    z = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    coarse = trace(field, z, torch.tensor([0.0, 1.0, 1.5]), "steps", 0.25)  # 4 steps, then 2
+    fine = trace(field, z, torch.linspace(0, 1.5, 7), "steps", 1.0)  # the same 6 steps of 0.25
+    assert torch.allclose(coarse, fine[:, [0, 4, 6]], atol=1e-6)
+    assert not torch.allclose(coarse, trace(field, z, torch.tensor([0.0, 1.0, 1.5]), "steps", 1.0), atol=1e-3)
 
 
 @pytest.mark.parametrize("kind", ["orthonormal", "unit"])
@@ -104,29 +120,36 @@ def test_linear_directions_are_unit_and_orthonormal_when_asked(kind):
         assert torch.allclose(a @ a.T, torch.eye(6), atol=1e-5)
 
 
-def test_centroid_loss_prefers_embeddings_clustered_by_direction():
-    torch.manual_seed(0)
-    loss = CentroidLoss(5, 16)
-    k = torch.arange(5).repeat(8)
-    clustered = loss.centroids.detach()[k] * 3 + 0.1 * torch.randn(40, 16)
-    shuffled_k = k[torch.randperm(40, generator=torch.Generator().manual_seed(1))]
-    center, ge2e = loss(clustered, k)
-    center_s, ge2e_s = loss(clustered, shuffled_k)
-    assert center < 0.1 < center_s and ge2e < 0.1 < ge2e_s
+def test_centroid_loss_prefers_shifts_clustered_by_direction():
+    g = torch.Generator().manual_seed(0)
+    directions = unit_rows(torch.randn(5, 16, generator=g))  # (K, d)
+    clustered = unit_rows((directions + 0.05 * torch.randn(8, 5, 16, generator=g)).view(-1, 16)).view(8, 5, 16)
+    mixed = torch.stack([row[torch.randperm(5, generator=g)] for row in clustered])  # a code's shifts swapped
+    center, ge2e = CentroidLoss()(clustered)
+    center_m, ge2e_m = CentroidLoss()(mixed)
+    assert center < 0.05 < 0.3 < center_m and ge2e < 0.1 < 0.5 < ge2e_m
 
 
-def test_zero_centroid_weight_sends_no_gradient_through_the_centroid_terms():
-    torch.manual_seed(0)
-    recon, centroid = Reconstructor(4, 32, 8), CentroidLoss(4, 8)
-    before, after = torch.rand(6, 3, 32, 32), torch.rand(6, 3, 32, 32)
-    k, eps = torch.tensor([0, 1, 2, 3, 0, 1]), torch.linspace(-2, 2, 6)
-    terms = discovery_losses(recon, centroid, before, after, k, eps, WEIGHTS)
-    assert terms["center"] > 0 and terms["ge2e"] > 0
-    assert torch.equal(terms["total"], terms["direction"] + 0.25 * terms["shift"])
-    terms["total"].backward()
-    assert centroid.centroids.grad is None and centroid.log_w.grad is None
-    on = discovery_losses(recon, centroid, before, after, k, eps, {**WEIGHTS, "centroid_weight": 2.0})
-    assert torch.allclose(on["total"], terms["total"] + 2.0 * (on["center"] + on["ge2e"]))
+def test_centroid_loss_leaves_each_shift_out_of_its_own_centroid():
+    units = unit_rows(torch.randn(6, 16, generator=torch.Generator().manual_seed(1))).view(2, 3, 16)
+    center, _ = CentroidLoss()(units)  # two codes: the own centroid is the other code's shift
+    assert torch.allclose(center, 1 - (units[0] * units[1]).sum(1).mean(), atol=1e-6)
+
+
+def test_centroid_loss_is_on_every_directions_latent_shifts_and_off_at_zero_weight(gen):
+    """The terms are reported either way; at ``centroid_weight = 0`` they are not in the total."""
+    z = gen.sample(6, 5)
+    for weight in (0.0, 2.0):
+        method = build_method("manifold", n_directions=4, centroid_weight=weight, seed=0)
+        nets = method._build(12, 32)
+        pairs = method._pairs(nets, z, gen, torch.Generator().manual_seed(0), 6)
+        terms = method._losses(nets, *pairs)
+        expected = nets["centroid"](all_units(nets["shifter"], pairs[0]))
+        assert torch.equal(terms["center"], expected[0]) and torch.equal(terms["ge2e"], expected[1])
+        base = terms["direction"] + 0.25 * terms["shift"]
+        assert torch.allclose(terms["total"], base + weight * (terms["center"] + terms["ge2e"]))
+        terms["total"].backward()
+        assert (nets["centroid"].log_w.grad is None) == (weight == 0)
 
 
 def test_linear_effects_match_fixed_direction_effects(gen, pred):

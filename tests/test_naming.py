@@ -71,7 +71,7 @@ def test_ganspace_names_colliding_components_one_to_one():
         def forward(self, x):
             return torch.stack([x[:, 0], x[:, 0] + 0.5 * x[:, 1]], 1)
 
-    method = build_method("ganspace", features="latent", n_components=3, probe=64, seed=0)
+    method = build_method("ganspace", layer="latent", n_components=3, probe=64, seed=0)
     method.fit(z, None, IdentityGenerator(), Reader([]))
     assert method.effects_.abs().argmax(0).tolist() == [0, 0]
     assert method.assignment_.tolist() == [0, 1]

@@ -26,7 +26,7 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["benchmark"].update(methods=["warp_drive"]), "warp_drive"),
     (lambda p: p["benchmark"].update(datasets=["faces"]), "faces"),
     (lambda p: p["benchmark"].update(attributes=["smile"]), "smile"),
-    (lambda p: p["methods"]["ganspace"].update(features="pixels"), "methods.ganspace.features"),
+    (lambda p: p["methods"]["ganspace"].update(layer="pixels"), "methods.ganspace.layer"),
     (lambda p: p["metric"]["tolerances"].update(smile=0.1), "smile"),
     (lambda p: p["datasets"]["digits"]["generator"].update(curvature=1.0), "datasets.digits.generator"),
     (lambda p: p["datasets"]["digits"]["images"].update(kind="mnist"), "datasets.digits.images.kind"),

@@ -1,9 +1,10 @@
-"""Networks of the unsupervised direction-discovery methods in ``manifold.py``.
+"""Networks of the unsupervised direction-discovery methods (``discovery.py``).
 
 Shifters map a code, a one-hot direction and a shift to a latent change ``delta z``:
 ``LinearShifts`` (Voynov and Babenko, ICML 2020) and ``DirectionMapper`` (Lu et al.,
-arXiv 2011.11842). ``Reconstructor`` reads the pair ``(G(z), G(z + delta z))`` back into the
-direction and the shift; ``CentroidLoss`` holds one learned centroid per direction.
+arXiv 2011.11842); ``warped.py`` adds WarpedGANSpace's RBF warps. ``Reconstructor`` reads the
+pair ``(G(z), G(z + delta z))`` back into the direction and the shift; ``CentroidLoss`` scores
+how each direction's normalised shifts cluster across codes.
 """
 from __future__ import annotations
 
@@ -89,14 +90,12 @@ class Reconstructor(nn.Module):
 
     Voynov and Babenko's LeNet shift predictor (width 2: 6, 16, 120 channels) with leaky ReLUs
     and without its batch norm, so a pair's output never depends on the rest of the batch and
-    units do not die at lr 3e-3 *(ours)*. Returns
-    direction logits (n, K), the shift (n,) and an ``embed_dim`` embedding (n, E) for the
-    centroid loss, a linear projection of the 120 features the heads read *(ours)*. Larger
+    units do not die at lr 3e-3 *(ours)*. Returns direction logits (n, K) and the shift (n,). Larger
     images are average-pooled after the last convolution; smaller ones are first repeated
     pixel-wise to at least 32x32 (a plain expand, whose backward is deterministic).
     """
 
-    def __init__(self, n_directions: int, resolution: int, embed_dim: int, width: int = 2):
+    def __init__(self, n_directions: int, resolution: int, width: int = 2):
         super().__init__()
         self.repeat = -(-32 // resolution)
         c1, c2, c3 = 3 * width, 8 * width, 60 * width
@@ -107,37 +106,41 @@ class Reconstructor(nn.Module):
         )
         self.logits = nn.Linear(c3, n_directions)
         self.shift = nn.Linear(c3, 1)
-        self.embed = nn.Linear(c3, embed_dim)
 
     def forward(self, before: torch.Tensor, after: torch.Tensor):
-        """Images (n, 3, R, R) twice -> logits (n, K), shift (n,), embedding (n, E)."""
+        """Images (n, 3, R, R) twice -> logits (n, K), shift (n,)."""
         x, f = torch.cat([before, after], 1), self.repeat
         if f > 1:
             n, c, h, w = x.shape
             x = x[:, :, :, None, :, None].expand(n, c, h, f, w, f).reshape(n, c, h * f, w * f)
         h = self.features(x).mean((2, 3))  # a plain mean: deterministic on CUDA
-        return self.logits(h), self.shift(h).squeeze(1), self.embed(h)
+        return self.logits(h), self.shift(h).squeeze(1)
 
 
 class CentroidLoss(nn.Module):
-    """Center loss and a GE2E softmax term on the embeddings, one learned centroid per direction.
+    """Center loss and a GE2E softmax term on each direction's unit shifts across codes.
 
-    Embeddings and centroids are compared on the unit sphere, so the center term cannot be
-    won by shrinking every embedding *(ours)*. Center: ``|e_i - c_{k_i}|^2 / 2`` (Wen et al.).
-    GE2E (Wang et al.): logits ``w cos(e_i, c_j)``, cross-entropy toward ``k_i``, ``w = exp(log_w)``
-    learned from 10. GE2E's bias ``b`` is left out: one shift of every logit cancels in
-    the softmax. Centroids are learned by gradient, not by running means *(ours)*.
+    ``units`` (n, K, d): the unit shift of direction k at code i (n >= 2). Direction k's centroid
+    is the normalised mean of its n shifts; a shift's own centroid leaves it out (GE2E, Wan et al.
+    2018). Center (Wen et al.): ``1 - cos(u_ik, own centroid)`` = half the squared distance on the
+    unit sphere. GE2E: logits ``w cos(u_ik, c_j)`` over every direction j, cross-entropy toward k,
+    ``w = exp(log_w)`` learned from 10; GE2E's bias is left out, as one shift of every logit cancels
+    in the softmax. A linear shifter has center 0 and a GE2E term that pushes its directions apart.
     """
 
-    def __init__(self, n_directions: int, embed_dim: int):
+    def __init__(self):
         super().__init__()
-        self.centroids = nn.Parameter(torch.randn(n_directions, embed_dim))
         self.log_w = nn.Parameter(torch.tensor(math.log(10.0)))
 
-    def forward(self, embedding: torch.Tensor, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``embedding`` (n, E), ``k`` (n,) -> (center, ge2e) scalar losses."""
-        e, c = unit_rows(embedding), unit_rows(self.centroids)
-        onehot = F.one_hot(k, len(c)).to(e)
-        center = 0.5 * (e - onehot @ c).square().sum(1).mean()
-        ge2e = F.cross_entropy(self.log_w.exp() * e @ c.T, k)
-        return center, ge2e
+    def forward(self, units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``units`` (n, K, d) -> (center, ge2e) scalar losses."""
+        n, k, d = units.shape
+        total = units.sum(0)  # (K, d)
+        centroids = unit_rows(total)  # (K, d)
+        own = unit_rows((total - units).reshape(n * k, d)).view(n, k, d)  # each shift left out of its own
+        own_cos = (units * own).sum(2)  # (n, K)
+        cos = torch.einsum("nkd,jd->nkj", units, centroids)  # (n, K, K)
+        eye = torch.eye(k, dtype=torch.bool, device=units.device)
+        logits = self.log_w.exp() * torch.where(eye, own_cos[:, :, None], cos)
+        target = torch.arange(k, device=units.device).repeat(n)
+        return (1 - own_cos).mean(), F.cross_entropy(logits.reshape(n * k, k), target)

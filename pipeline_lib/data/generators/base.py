@@ -48,6 +48,14 @@ class Generator(nn.Module):
         the matrix SeFa factorises; None when the generator exposes none (the default)."""
         return None
 
+    def features(self, z: torch.Tensor, layer: str) -> torch.Tensor:
+        """Activations (n, F) of ``layer`` at codes ``z`` (n, latent_dim), what GANSpace runs PCA on:
+        ``output``, the images flattened, or ``hidden``, the first hidden layer (each kind says which)."""
+        if layer == "output":
+            return self(z).flatten(1)
+        raise ValueError(f"the {self.kind or type(self).__name__} generator exposes no {layer!r} activations "
+                         "(an opaque network shows only its output); use layer: output or latent")
+
     def weights(self) -> dict[str, torch.Tensor]:
         """What its weight file stores next to the config (default: the state dict)."""
         return self.state_dict()

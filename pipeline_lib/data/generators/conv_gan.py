@@ -54,6 +54,12 @@ class ConvGenerator(Generator):
         """The stem's weight (16 * 4w, latent_dim): the first, linear, map of ``z``."""
         return self.stem.weight
 
+    def features(self, z: torch.Tensor, layer: str) -> torch.Tensor:
+        """``hidden``: the first upsampling block's output (upsample, conv, batch norm, LeakyReLU), (n, C * 8 * 8)."""
+        if layer == "hidden":
+            return self.body[:6](self.stem(z).view(-1, 4 * self.width, 4, 4)).flatten(1)
+        return super().features(z, layer)
+
     def raw(self, z: torch.Tensor) -> torch.Tensor:
         """(n, latent_dim) -> (n, channels, R, R) in [0, 1], what the discriminator sees."""
         return self.body(self.stem(z).view(-1, 4 * self.width, 4, 4))

@@ -90,6 +90,12 @@ class ShapesGenerator(Generator):
         scale = torch.cat([1.0 / self.factor_std(), torch.ones(N_NUISANCE).to(self.mix)])
         return scale[:, None] * self.basis.T
 
+    def features(self, z: torch.Tensor, layer: str) -> torch.Tensor:
+        """``hidden``: the latent-to-factor map's output, ``(s_i / std_i, u_6, u_7)`` (n, 8), what the renderer reads."""
+        if layer == "hidden":
+            return torch.cat(self.factor_scores(z), 1)
+        return super().features(z, layer)
+
     def attributes(self, z: torch.Tensor) -> torch.Tensor:
         """Oracle (n, 6): shape label in {0, 1} (1 = square), the rest in (0, 1)."""
         s, _ = self.factor_scores(z)

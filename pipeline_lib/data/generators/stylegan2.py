@@ -109,6 +109,16 @@ class StyleGAN2Generator(PretrainedGenerator):
             skip = to_rgb(x, w, skip)
         return skip
 
+    def features(self, z: torch.Tensor, layer: str) -> torch.Tensor:
+        """``hidden``: for Z codes, ``w`` (n, style_dim), the mapping network's output (GANSpace's StyleGAN
+        layer); for W codes, the first StyledConv's output (n, C * 4 * 4)."""
+        if layer != "hidden":
+            return super().features(z, layer)
+        if self.latent_space == "z":
+            return self.truncate(self.style(z))
+        noise = self.noises.noise_0 if self.noise_mode == "const" else None
+        return self.conv1(self.input(len(z)), z, noise).flatten(1)
+
     def latent_weight(self) -> torch.Tensor:
         """The first linear maps of the codes, as SeFa factorises them (scaled as they run).
 
