@@ -3,10 +3,9 @@ import pytest
 import torch
 
 from pipeline_lib.data.generators import Generator, build_generator
-from pipeline_lib.data.generators.stylegan2 import StyleGAN2Generator
-from pipeline_lib.data.generators.torchscript import TorchScriptGenerator
 from pipeline_lib.methods import build_method
 from test_naming import AxisPredictor
+from toys import opaque_generator
 
 
 class Bent(Generator):
@@ -44,7 +43,7 @@ def test_shapes_hidden_layer_is_its_factor_map_and_caps_the_components():
 
 
 def test_conv_gan_hidden_layer_is_the_first_block():
-    gen = build_generator("conv_gan", latent_dim=5, resolution=16, width=4).eval()
+    gen = build_generator("conv_gan", latent_dim=5, resolution=16, channels=1, width=4).eval()
     z = torch.randn(3, 5)
     hidden = gen.features(z, "hidden")
     assert hidden.shape == (3, 8 * 8 * 8)  # 4w / 2 channels at 8x8
@@ -55,7 +54,7 @@ def test_conv_gan_hidden_layer_is_the_first_block():
 @pytest.mark.parametrize("space", ["z", "w"])
 def test_stylegan2_hidden_layer(space):
     torch.manual_seed(0)
-    gen = StyleGAN2Generator(resolution=8, style_dim=6, n_mlp=2, channel_max=4, latent_space=space).eval()
+    gen = build_generator("stylegan2", resolution=8, style_dim=6, n_mlp=2, channel_max=4, latent_space=space).eval()
     codes = torch.randn(2, 6)
     hidden = gen.features(codes, "hidden")
     if space == "z":
@@ -65,7 +64,6 @@ def test_stylegan2_hidden_layer(space):
 
 
 def test_an_opaque_generator_has_no_hidden_layer_and_ganspace_says_so():
-    scripted = TorchScriptGenerator(torch.jit.script(torch.nn.Identity()), torch.zeros(1, dtype=torch.uint8),
-                                    latent_dim=4, latent_space="z", resolution=4, output_range=(0.0, 1.0))
+    scripted = opaque_generator()
     with pytest.raises(ValueError, match="torchscript generator exposes no 'hidden' activations.*layer: output"):
         build_method("ganspace").fit(torch.randn(20, 4), None, scripted, AxisPredictor([0]))

@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from pipeline_lib.data.generators import Generator, build_generator
-from pipeline_lib.data.generators.torchscript import TorchScriptGenerator
 from pipeline_lib.methods import build_method, load_method, save_method
 from test_naming import AxisPredictor
+from toys import opaque_generator
 
 
 class WeightOnly(Generator):
@@ -69,9 +69,7 @@ def test_normalize_scales_each_row_of_a_first():
 
 
 def test_a_generator_without_a_latent_weight_fails_naming_why():
-    scripted = TorchScriptGenerator(torch.jit.script(torch.nn.Identity()), torch.zeros(1, dtype=torch.uint8),
-                                    latent_dim=4, latent_space="z", resolution=4, output_range=(0.0, 1.0),
-                                    precision="fp32", batch_size=4, output_resolution=None)
+    scripted = opaque_generator()
     assert scripted.latent_weight() is None
     with pytest.raises(ValueError, match="sefa: the torchscript generator exposes no latent weight.*"
                                          "leave sefa out of benchmark.methods"):

@@ -39,3 +39,12 @@ class LinearPredictor(nn.Module):
 
     def forward(self, x):
         return torch.sigmoid(self.linear(x))
+
+
+def opaque_generator():
+    """A TorchScript generator (identity on 4-d codes): it exposes no weights and no hidden activations."""
+    from pipeline_lib.data.generators import generator_class
+
+    return generator_class("torchscript")(torch.jit.script(nn.Identity()), torch.zeros(1, dtype=torch.uint8),
+                                          latent_dim=4, latent_space="z", resolution=4, output_range=(0.0, 1.0),
+                                          precision="fp32", batch_size=4, output_resolution=None)
