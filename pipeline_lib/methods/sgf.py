@@ -11,7 +11,9 @@ runs F once at ``(z, c)`` and keeps what its tangent map needs, so the 1 + K pro
 cost one matrix product per layer each, with no Jacobian formed and no forward repeated.
 
 Choices of ours: the planned attributes ``c*(t) = c0 + t (c1 - c0)`` (c1: c0 with the task's
-entries set to their targets) include the attributes to keep. In closed loop each step asks
+entries set to their targets) include the attributes to keep; a binary target (a probability) is
+planned on the same line in logit space, toward 0.99 (or 0.01), so its plan stays inside (0, 1) at
+every t (see :func:`plan`). In closed loop each step asks
 for ``dc = c*(t + dt) - C(G(z))``, so drift of any attribute is steered back; in open loop
 ``dc = c*(t + dt) - c*(t)`` at ``c = c*(t)``. Strengths map to time linearly,
 ``t = t_max * s / s_max``; ``t_max > 1`` lets the path run past the target.
@@ -77,7 +79,14 @@ SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/defini
                      "the fit fails when an attribute's median on-target response R_aa on held-out codes "
                      "(measured change per requested change through F, 1 = faithful) is below this; the "
                      "default only lets today's F pass, which does not steer shape (R ~ 0): see the README"),
-    "seed": ("fit", 23, "seed", "F's initialisation, batches and validation split"),
+    "noise_std": ("fit", "auto", {"oneOf": [{"const": "auto"}, {"type": "number", "minimum": 0}]},
+                  "training noise sigma (latent units): F(z + sigma eps, C(G(z))) = z; auto: the noise_grid value whose "
+                  "short training gives the guide's response closest to faithful on held-out codes"),
+    "noise_grid": ("fit", [0.0, 0.25, 0.5, 1.0],
+                   {"type": "array", "items": {"type": "number", "minimum": 0}, "minItems": 1, "uniqueItems": True},
+                   "noise_std auto: the sigmas tried"),
+    "grid_epochs": ("fit", 10, "count", "noise_std auto: epochs of each grid value's short training"),
+    "seed": ("fit", 23, "seed", "F's initialisation, batches, noise and validation split"),
     "neumann_terms": ("edit", 3, "natural", "K in the Neumann series sum_{k=0..K} J_z^k of (I - J_z)^-1"),
     "t_max": ("edit", 1.5, "positive", "the path's end time (1 = planned arrival at the target)"),
     "closed_loop": ("edit", True, "flag", "re-measure c = C(G(z)) after every Euler step"),
@@ -91,6 +100,7 @@ SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/defini
 PROBE_CODES = 256  # held-out codes the fit diagnostics read
 PROBE_TERMS = 10  # Neumann term norms reported for k = 1..PROBE_TERMS
 KRYLOV_CYCLES = 10  # GMRES restarts at the most
+BINARY_PLAN_REACH = 0.99  # a binary target's planned probability at t = 1 (0.01 toward label 0): logit +-4.6
 
 
 class ModulatedLayer(nn.Module):
@@ -177,17 +187,24 @@ def frozen(mapping: AuxiliaryMapping) -> AuxiliaryMapping:
 
 
 def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *, epochs: int, batch_size: int,
-                  lr: float, val_fraction: float, patience: int,
-                  seed: int) -> tuple[dict[str, list[float]], torch.Tensor]:
-    """MSE ``F(z, c) = z`` on (N, d) codes and (N, c_dim) attributes, early stopping on validation.
+                  lr: float, val_fraction: float, patience: int, seed: int,
+                  noise_std: float = 0.0) -> tuple[dict[str, list[float]], torch.Tensor]:
+    """MSE ``F(z + sigma eps, c) = z`` on (N, d) codes and (N, c_dim) attributes, ``eps`` standard normal
+    (``sigma = noise_std``; 0 is the paper's ``F(z, c) = z``), early stopping on validation.
 
-    Restores the weights of the best validation epoch; returns the per-epoch losses and the
-    indices of the validation codes (in random order), which F was not trained on.
+    The validation codes get one fixed noise draw. Restores the weights of the best validation epoch;
+    returns the per-epoch losses and the indices of the validation codes (in random order), which F
+    was not trained on.
     """
     gen = seeded(seed)
     order = torch.randperm(len(z), generator=gen)
     n_val = max(int(len(z) * val_fraction), 1)
     val, train = order[:n_val], order[n_val:]
+
+    def noisy(idx: torch.Tensor) -> torch.Tensor:  # no draw at sigma 0: the paper's training, unchanged
+        return z[idx] + noise_std * torch.randn(len(idx), z.shape[1], generator=gen).to(z) if noise_std else z[idx]
+
+    z_val = noisy(val)
     opt = torch.optim.Adam(mapping.parameters(), lr=lr, betas=(0.5, 0.99))
     history: dict[str, list[float]] = {"train": [], "val": []}
     best, best_state, waited = float("inf"), None, 0
@@ -196,12 +213,12 @@ def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *
         perm = train[torch.randperm(len(train), generator=gen)]
         losses = []
         for idx in perm.split(batch_size):
-            loss = (mapping(z[idx], c[idx]) - z[idx]).square().mean()
+            loss = (mapping(noisy(idx), c[idx]) - z[idx]).square().mean()
             losses.append(guarded_step(opt, loss, lambda: "SGF mapping training produced a non-finite loss; "
                                                           "lower methods.sgf.lr"))
         mapping.eval()
         with torch.no_grad():
-            val_loss = (mapping(z[val], c[val]) - z[val]).square().mean().item()
+            val_loss = (mapping(z_val, c[val]) - z[val]).square().mean().item()
         if not math.isfinite(val_loss):
             raise FloatingPointError("SGF mapping validation loss is non-finite; check the labels for NaN")
         history["train"].append(sum(losses) / len(losses))
@@ -361,6 +378,59 @@ def fit_diagnostics(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor,
     return out
 
 
+def response_error(summary: dict) -> float:
+    """How far a response summary is from faithful (R = I): the mean over requested attributes j of
+    ``|1 - response_diagonal_j| + response_off_diagonal_j`` (0 = faithful; F that ignores c scores 1)."""
+    return sum(abs(1 - d) + o for d, o in zip(summary["response_diagonal"], summary["response_off_diagonal"])) / len(
+        summary["response_diagonal"])
+
+
+def choose_noise(train: Callable, latents: torch.Tensor, labels: torch.Tensor, generator, predictor,
+                 hyper: dict) -> dict:
+    """noise_std auto: per sigma of ``noise_grid`` a short training (``grid_epochs``) by ``train(latents, labels,
+    sigma, epochs) -> (F, losses, validation indices)``, the guide's response on its held-out codes, and the sigma
+    of least :func:`response_error` (ties: the smaller). Returns the grid, each candidate's figures and the choice."""
+    candidates = []
+    for sigma in hyper["noise_grid"]:
+        mapping, _, val = train(latents, labels, sigma, hyper["grid_epochs"])
+        probe = val[:PROBE_CODES].to(latents.device)
+        with torch.no_grad():
+            summary = response_summary(response_matrices(frozen(mapping), generator, predictor, latents[probe],
+                                                         labels[probe]))
+        candidates.append({"noise_std": sigma, "response_error": response_error(summary), **summary})
+        log.info("SGF noise_std %g: response error %.3f, median eigenvalue %.3f", sigma,
+                 candidates[-1]["response_error"], summary["response_median_eigenvalue"])
+    best = min(candidates, key=lambda c: (c["response_error"], c["noise_std"]))
+    return {"grid": list(hyper["noise_grid"]), "grid_epochs": hyper["grid_epochs"], "candidates": candidates,
+            "chosen": best["noise_std"]}
+
+
+def plan(c0: torch.Tensor, columns: list[int], target: torch.Tensor,
+         binary: bool) -> Callable[[torch.Tensor | float], torch.Tensor]:
+    """The planned attributes ``c*(t)`` (n, c_dim) of a path from ``c0`` (n, c_dim) whose ``columns`` go to
+    ``target`` (n, k) at t = 1, every other attribute kept at its start value.
+
+    Continuous: ``c0 + t (c1 - c0)``. Binary (a probability, target 0 or 1): the same line in logit
+    space toward ``BINARY_PLAN_REACH`` (0.99 or 0.01), so ``c*(t)`` stays inside (0, 1) for every t >= 0
+    (the linear plan, ``1.5 - 0.5 c0`` at t = 1.5, would leave it).
+    """
+    moved = c0[:, columns]
+    if binary:
+        tiny = torch.finfo(c0.dtype).eps
+        start = torch.logit(moved.clamp(tiny, 1 - tiny))
+        end = torch.logit(target.clamp(1 - BINARY_PLAN_REACH, BINARY_PLAN_REACH))
+        at = lambda t: torch.sigmoid(start + t * (end - start))  # noqa: E731
+    else:
+        at = lambda t: moved + t * (target - moved)  # noqa: E731
+
+    def planned(t):
+        c = c0.clone()
+        c[:, columns] = at(t)
+        return c
+
+    return planned
+
+
 def attribute_names(predictor, count: int) -> list[str]:
     """The predictor's attribute names, or a0, a1, .. for one without a schema."""
     schema = getattr(predictor, "schema", None)
@@ -375,15 +445,19 @@ class SGF(EditMethod):
 
     def fit(self, latents, labels, generator=None, predictor=None):
         h = self.hyper
-        torch.manual_seed(h["seed"])
-        self.mapping_ = self._mapping(latents.shape[1], labels.shape[1]).to(latents.device)
-        self.history_, val = train_mapping(self.mapping_, latents, labels, epochs=h["epochs"],
-                                           batch_size=h["batch_size"], lr=h["lr"], val_fraction=h["val_fraction"],
-                                           patience=h["patience"], seed=h["seed"])
+        if h["noise_std"] == "auto":
+            if generator is None or predictor is None:
+                raise ValueError("SGF noise_std: auto chooses sigma by the guide's response, which needs a generator "
+                                 "and a predictor; set noise_std to a number for a fit without them")
+            self.noise_ = {"setting": "auto", **choose_noise(self._train, latents, labels, generator, predictor, h)}
+        else:
+            self.noise_ = {"setting": h["noise_std"], "chosen": h["noise_std"]}
+        sigma = self.noise_["chosen"]
+        self.mapping_, self.history_, val = self._train(latents, labels, sigma, h["epochs"])
         self.editor_ = frozen(copy.deepcopy(self.mapping_))
         probe = val[:PROBE_CODES].to(latents.device)
         self.diagnostics_ = fit_diagnostics(self.editor_, latents[probe], labels[probe], generator, predictor)
-        log.info("SGF fit diagnostics: %s", self.diagnostics_)
+        log.info("SGF fit diagnostics (noise_std %g): %s", sigma, self.diagnostics_)
         if "response_diagonal" in self.diagnostics_:
             weak = {a: r for a, r in zip(attribute_names(predictor, labels.shape[1]),
                                          self.diagnostics_["response_diagonal"]) if r < h["min_response"]}
@@ -393,6 +467,16 @@ class SGF(EditMethod):
                                    f"on {len(probe)} held-out codes is below min_response={h['min_response']} "
                                    f"for {listed} (1 = faithful; F may ignore c)")
         return self
+
+    def _train(self, latents, labels, noise_std: float, epochs: int):
+        """A fresh F (seeded) trained at ``noise_std`` for at most ``epochs``: (F, losses, validation indices)."""
+        h = self.hyper
+        torch.manual_seed(h["seed"])
+        mapping = self._mapping(latents.shape[1], labels.shape[1]).to(latents.device)
+        history, val = train_mapping(mapping, latents, labels, epochs=epochs, batch_size=h["batch_size"], lr=h["lr"],
+                                     val_fraction=h["val_fraction"], patience=h["patience"], seed=h["seed"],
+                                     noise_std=noise_std)
+        return mapping, history, val
 
     def path(self, z, task, strengths, generator, predictor):
         return self.trace(z, task, strengths, generator, predictor)[0]
@@ -404,9 +488,7 @@ class SGF(EditMethod):
         times = h["t_max"] * strengths.to(z) / strengths[-1].clamp_min(1e-12)
         with torch.no_grad():
             c0 = predictor(generator(z))
-        c1 = c0.clone()
-        c1[:, list(task.columns)] = task.target.to(c0)
-        planned = lambda t: c0 + t * (c1 - c0)  # noqa: E731  (n, c_dim) attributes planned at time t
+        planned = plan(c0, list(task.columns), task.target.to(c0), binary=task.kind == "binary")
         codes, measured, residuals = [z], [c0], []
         for t_prev, t_next in zip(times[:-1], times[1:]):
             current = codes[-1]
@@ -432,18 +514,18 @@ class SGF(EditMethod):
     def state(self):
         return {"mapping": self.mapping_.state_dict(), "latent_dim": self.mapping_.out.out_features,
                 "c_dim": self.mapping_.layers[0].affine.in_features, "history": self.history_,
-                "diagnostics": self.diagnostics_}
+                "diagnostics": self.diagnostics_, "noise": self.noise_}
 
     def load_state(self, state):
         self.mapping_ = self._mapping(state["latent_dim"], state["c_dim"])
         self.mapping_.load_state_dict(state["mapping"])
         self.editor_ = frozen(copy.deepcopy(self.mapping_))
-        self.history_, self.diagnostics_ = state["history"], state["diagnostics"]
+        self.history_, self.diagnostics_, self.noise_ = state["history"], state["diagnostics"], state["noise"]
         return self
 
     def summary(self):
         checked = {"min_response": self.hyper["min_response"]} if "response_diagonal" in self.diagnostics_ else {}
-        return {"loss_history": self.history_, **self.diagnostics_, **checked}
+        return {"loss_history": self.history_, "noise": self.noise_, **self.diagnostics_, **checked}
 
 
 METHOD = SGF
