@@ -10,6 +10,8 @@ literal ``name -> (role, default, type, doc)``, and names its class ``METHOD``:
 
 A params entry ``methods.<name>`` runs kind ``<name>``, or the one its ``kind`` key names, so a
 variant of a method (another seed, SGF without training noise) is params, not code.
+
+A module that also assigns ``READS_ORACLE = True`` is an upper bound, not a method (:func:`oracle_kinds`).
 """
 from __future__ import annotations
 
@@ -91,6 +93,13 @@ def method_kinds() -> dict[str, dict[str, Setting]]:
         if settings is not None:
             kinds[path.stem] = settings
     return kinds
+
+
+@functools.cache
+def oracle_kinds() -> frozenset[str]:
+    """The kinds whose module sets ``READS_ORACLE = True``: upper bounds that read the generator's true
+    attributes, run only under ``benchmark.bounds`` on datasets with an oracle, never ranked as methods."""
+    return frozenset(kind for kind in method_kinds() if _literal(METHODS_DIR / f"{kind}.py", "READS_ORACLE") is True)
 
 
 def kind_of(name: str, entry: dict) -> str:

@@ -243,8 +243,13 @@ def show(dataset, source, fmt):
 
 
 def _mds_by_method(scores: pd.DataFrame) -> pd.DataFrame:
-    """One dataset's MDS rows -> a (methods, targets + mean) table, the mean over its targets last."""
+    """One dataset's MDS rows -> a (methods, targets + mean) table, the mean over its targets last; the
+    bounds after the methods, marked."""
+    from pipeline_lib.scoring.bounds import bound_methods, label
+
+    bounds = bound_methods(scores)
     table = scores.pivot_table(index="method", columns="attribute", values="mds").rename_axis(columns=None)
+    table = table.loc[sorted(table.index, key=lambda m: (m in bounds, m))].rename(index=lambda m: label(m, bounds))
     return table.assign(mean=table.mean(axis=1))
 
 
