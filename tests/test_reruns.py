@@ -71,6 +71,12 @@ def test_changing_an_edit_setting_reruns_the_edits_and_not_the_fit(tiny_run, tmp
     assert planned_jobs(ws) == {**_downstream(params, "edit"), "record_params": 1}
 
 
+def test_changing_sgf_noise_std_refits_sgf_on_each_dataset_and_nothing_else(tiny_run, tmp_path):
+    ws = _copy(tiny_run, tmp_path / "ws")
+    params = _set_params(ws, lambda p: p["methods"]["sgf"].update(noise_std=0.5))  # a fit setting: F retrains
+    assert planned_jobs(ws) == {**_downstream(params, "fit_method", "edit"), "record_params": 1}
+
+
 def test_a_new_method_is_one_module_and_a_params_entry(tiny_run, tmp_path):
     ws = _copy(tiny_run, tmp_path / "ws")
     (ws / "pipeline_lib/methods/least_squares.py").write_text(LEAST_SQUARES)

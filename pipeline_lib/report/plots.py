@@ -165,7 +165,10 @@ def _response_panel(ax: plt.Axes, summary: dict) -> None:
     ax.axhline(summary["response_median_eigenvalue"], color="black", ls="--", lw=1,
                label=f"median eigenvalue {summary['response_median_eigenvalue']:.2f}")
     ax.set_xticks(x, names, rotation=45, fontsize=7)
-    ax.set(ylabel="measured change per requested change", title="response to a requested change (held out)")
+    noise = summary.get("noise", {})
+    trained = f"\nF trained with noise sigma {noise['chosen']:g}" + (
+        f" (auto: least response gap over {noise['grid']})" if "grid" in noise else "") if noise else ""
+    ax.set(ylabel="measured change per requested change", title=f"response to a requested change (held out){trained}")
     ax.title.set_fontsize(9)
     ax.legend(fontsize=6)
 
