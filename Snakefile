@@ -20,6 +20,7 @@ from pipeline_lib.config.params import (
     datasets_with_predictor,
     edited_methods,
     validate_params,
+    with_replicate_datasets,
     with_sweep_datasets,
 )
 
@@ -31,7 +32,7 @@ report: "reports/captions/workflow.rst"
 validate_params(config)
 PARAMS = config  # as given; the sweep's datasets are added below
 SWEEP = curvature_datasets(config)
-config = with_sweep_datasets(config)
+config = with_replicate_datasets(with_sweep_datasets(config))
 
 wildcard_constraints:
     dataset=alternatives(sorted(config["datasets"])),  # never `benchmark` (reports/benchmark/ is the summary)
@@ -52,6 +53,7 @@ include: "rules/text.smk"
 rule all:
     input:
         expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "predictor.png"]),
+        expand("reports/{dataset}/generator.png", dataset=sorted(set(DATASETS) & set(datasets_of(config, "conv_gan")))),
         "reports/params.html",
         "reports/benchmark/mds.md",
     default_target: True

@@ -60,12 +60,6 @@ rule train_generator:
     output:
         weights="data/{dataset}/generator.pt",
         evaluation="data/{dataset}/generator_eval.json",
-        figure=report(
-            "reports/{dataset}/generator.png",
-            caption="../reports/captions/generator.rst",
-            category="Generator training",
-            labels={"dataset": "{dataset}"},
-        ),
     wildcard_constraints:
         dataset=alternatives(datasets_of(config, "conv_gan")),
     params:
@@ -80,7 +74,7 @@ rule train_generator:
         ENV
     shell:
         "python -m stages.train_generator --cfg '{params.cfg}' --images {input.images} --out {output.weights}"
-        " --out-eval {output.evaluation} --out-figure {output.figure} --log {log}"
+        " --out-eval {output.evaluation} --log {log}"
 
 
 rule sample_latents:

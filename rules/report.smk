@@ -15,6 +15,33 @@ rule record_params:
         "python -m stages.record_params --cfg '{params.cfg}' --out {output} --log {log}"
 
 
+rule plot_generator:
+    input:
+        generator="data/{dataset}/generator.pt",
+        evaluation="data/{dataset}/generator_eval.json",
+    output:
+        report(
+            "reports/{dataset}/generator.png",
+            caption="../reports/captions/generator.rst",
+            category="Generator training",
+            labels={"dataset": "{dataset}"},
+        ),
+    wildcard_constraints:
+        dataset=alternatives(datasets_of(config, "conv_gan")),
+    params:
+        code=code("plot_generator"),
+        cfg=stage_cfg(config, seed="datasets.{dataset}.generator.seed"),
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/plot_generator.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.plot_generator --cfg '{params.cfg}' --generator {input.generator}"
+        " --evaluation {input.evaluation} --out {output} --log {log}"
+
+
 rule plot:
     input:
         mdc="reports/{dataset}/mdc.parquet",

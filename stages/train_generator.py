@@ -1,16 +1,15 @@
-"""Train a GAN generator on a real image set, check it against mode collapse, save it."""
+"""Train a GAN generator on a real image set, check it against mode collapse, save it (stages.plot_generator draws it)."""
 import json
 import time
 
 import click
 import torch
 
-from pipeline_lib.util.atomic import save_figure, write_text
+from pipeline_lib.util.atomic import write_text
 from pipeline_lib.data.collapse import check_collapse, class_histogram, histogram_kl, train_class_probe
 from pipeline_lib.data.gan_training import train_gan
 from pipeline_lib.data.generators import build_generator, save_generator
 from pipeline_lib.data.imagesets import load_image_set
-from pipeline_lib.report.plots import gan_figure
 from pipeline_lib.util.runtime import seeded
 from stages.common import cfg_option, log_option, stage
 
@@ -21,8 +20,7 @@ from stages.common import cfg_option, log_option, stage
 @click.option("--images", "images_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-eval", required=True, type=click.Path(dir_okay=False))
-@click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
-def main(cfg, images_path, out, out_eval, out_figure, log_path):
+def main(cfg, images_path, out, out_eval, log_path):
     g = cfg["generator"]
     with stage("train_generator", cfg, g["seed"], log=log_path, images=images_path, out=out,
                out_eval=out_eval) as device:
@@ -41,13 +39,11 @@ def main(cfg, images_path, out, out_eval, out_figure, log_path):
                           == data.classes[data.held_out]).float().mean().item()
         with torch.no_grad():
             samples = gen.raw(torch.randn(g["check_samples"], gen.latent_dim, generator=seeded(g["seed"])).to(device))
-            shown = gen(torch.randn(64, gen.latent_dim, generator=seeded(g["seed"] + 1)).to(device)).cpu()
         real, generated = class_histogram(probe, images, n_classes), class_histogram(probe, samples, n_classes)
         kl = histogram_kl(real, generated)
         evaluation = {"class_kl": kl, "max_class_kl": g["max_class_kl"], "train_seconds": round(seconds, 1),
                       "class_probe_held_out_accuracy": probe_accuracy, "real_class_histogram": real.tolist(),
                       "generated_class_histogram": generated.tolist(), "loss_history": history}
-        save_figure(gan_figure(history, shown, real, generated, kl), out_figure)
         check_collapse(kl, g["max_class_kl"], real, generated)
         save_generator(gen, out)
         write_text(out_eval, json.dumps(evaluation, indent=1))

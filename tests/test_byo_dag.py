@@ -9,7 +9,7 @@ from torch import nn
 
 from conftest import make_workspace, run
 from pipeline_lib.data.generators import load_generator
-from pipeline_lib.data.generators.torchscript import import_torchscript
+from pipeline_lib.data.generators import import_generator
 from pipeline_lib.attributes.predictor import load_predictor
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.attributes.scripted_predictor import import_scripted
@@ -106,19 +106,19 @@ def test_w_space_torchscript_needs_and_uses_mapping(tmp_path):
     config = dict(latent_dim=8, latent_space="w", resolution=16, output_range=[-1, 1])
     torch.jit.trace(ToyGenerator().eval(), torch.randn(2, 8)).save(str(tmp_path / "plain.pt"))
     with pytest.raises(WeightFileError, match="mapping"):
-        import_torchscript(tmp_path / "plain.pt", CPU, **config)
+        import_generator("torchscript", tmp_path / "plain.pt", CPU, **config)
     traced = torch.jit.trace_module(ToyMapping().eval(), {"forward": torch.randn(2, 8), "mapping": torch.randn(2, 8)})
     traced.save(str(tmp_path / "mapped.pt"))
-    gen = import_torchscript(tmp_path / "mapped.pt", CPU, **config)
+    gen = import_generator("torchscript", tmp_path / "mapped.pt", CPU, **config)
     assert torch.allclose(gen.sample(4, 3), 0.5 * torch.randn(4, 8, generator=seeded(3)) + 0.1)
 
 
 def test_declared_shapes_are_checked(tmp_path):
     export_generator(tmp_path / "g.pt")
     with pytest.raises(WeightFileError, match="check generator.resolution"):
-        import_torchscript(tmp_path / "g.pt", CPU, latent_dim=8, latent_space="z", resolution=32, output_range=[-1, 1])
+        import_generator("torchscript", tmp_path / "g.pt", CPU, latent_dim=8, latent_space="z", resolution=32, output_range=[-1, 1])
     with pytest.raises(WeightFileError, match="is not a TorchScript archive"):
-        import_torchscript(_not_torchscript(tmp_path), CPU, latent_dim=8, latent_space="z", resolution=16,
+        import_generator("torchscript", _not_torchscript(tmp_path), CPU, latent_dim=8, latent_space="z", resolution=16,
                            output_range=[-1, 1])
     export_predictor(tmp_path / "p.pt")
     with pytest.raises(WeightFileError, match=r"expected \(2, 3\): one output per declared attribute"):
@@ -135,7 +135,7 @@ def _not_torchscript(tmp_path):
 
 def test_output_range_and_resolution_are_mapped(tmp_path):
     export_generator(tmp_path / "g.pt")
-    gen = import_torchscript(tmp_path / "g.pt", CPU, latent_dim=8, latent_space="z", resolution=16,
+    gen = import_generator("torchscript", tmp_path / "g.pt", CPU, latent_dim=8, latent_space="z", resolution=16,
                              output_range=[-1, 1], output_resolution=8)
     z = torch.zeros(1, 8)
     assert gen(z).shape == (1, 3, 8, 8) and torch.allclose(gen(z), torch.full((1, 3, 8, 8), 0.5))  # raw 0 -> 0.5

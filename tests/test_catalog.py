@@ -5,14 +5,33 @@ import sys
 import jsonschema
 import pytest
 
-from pipeline_lib.config.catalog import IMPORTED
-from pipeline_lib.config.definitions import entry_schema, method_kinds
-from pipeline_lib.data.generators import IMPORTERS
+from pipeline_lib.config.catalog import PROCEDURAL_SCHEMAS
+from pipeline_lib.config.definitions import GENERATORS, IMAGE_SETS, entry_schema, generators_of, kinds, method_kinds
+from pipeline_lib.data.generators import Generator, generator_class
+from pipeline_lib.data.imagesets import build_image_set
 from pipeline_lib.methods import method_class
 
 
-def test_catalog_names_every_importer():
-    assert set(IMPORTED) == set(IMPORTERS)
+@pytest.mark.parametrize("kind", sorted(kinds(GENERATORS)))
+def test_each_generator_module_defines_its_kind(kind):
+    cls = generator_class(kind)
+    assert cls.kind == kind and cls.__module__ == f"pipeline_lib.data.generators.{kind}"
+    settings = kinds(GENERATORS)[kind]
+    given = {n: s.default for n, s in settings.items() if not s.required}
+    jsonschema.validate(given, {**entry_schema(kind, GENERATORS), "required": []})
+    assert all(s.doc for s in settings.values())
+    # an imported kind reads its file; only they may
+    assert (cls.from_file.__func__ is not Generator.from_file.__func__) == (kind in generators_of("imported"))
+
+
+def test_procedural_kinds_have_their_oracle_schema():
+    assert set(generators_of("procedural")) == set(PROCEDURAL_SCHEMAS)
+
+
+@pytest.mark.parametrize("kind", sorted(kinds(IMAGE_SETS)))
+def test_each_image_set_kind_is_buildable_by_name(kind):
+    with pytest.raises(TypeError, match="missing"):  # the required settings are required
+        build_image_set(kind)
 
 
 @pytest.mark.parametrize("kind", sorted(method_kinds()))

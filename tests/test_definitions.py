@@ -94,3 +94,12 @@ def test_the_code_digest_follows_the_content(tmp_path):
     before = code_digest(tmp_path, ["a.py"])
     (tmp_path / "a.py").write_text("x = 2\n")
     assert code_digest(tmp_path, ["a.py"]) != before
+
+
+def test_a_job_runs_its_datasets_generator_module_and_the_gan_trains_without_the_plots(params):
+    label = job_code(ROOT, params, "label_latents", {"dataset": "shapes"})
+    assert "pipeline_lib/data/generators/shapes.py" in label and "pipeline_lib/data/generators/conv_gan.py" not in label
+    train = job_code(ROOT, params, "train_generator", {"dataset": "digits"})
+    assert "pipeline_lib/data/imagesets/digits.py" in train and "pipeline_lib/data/generators/conv_gan.py" in train
+    assert "pipeline_lib/report/plots.py" not in train  # a figure change redraws, never retrains
+    assert "pipeline_lib/report/plots.py" in job_code(ROOT, params, "plot_generator", {"dataset": "digits"})

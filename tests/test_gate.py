@@ -133,3 +133,30 @@ def test_update_creates_a_missing_baseline_with_default_tolerance(ws):
     (ws / "baseline.json").unlink()
     assert check("--update").exit_code == 0
     assert json.loads((ws / "baseline.json").read_text())["tolerance"]["default"] == {"abs": 0.02, "rel": 0.05}
+
+
+def test_tolerances_from_spread_pass_a_reseed_and_fail_a_planted_drop(tmp_path):
+    from pipeline_lib.scoring import gate
+
+    reference = {"shapes/sgf/mean": 0.80, "shapes/gradient/mean": 0.70, "digits/sgf/mean": 0.60}
+    reseeds = [{"shapes/sgf/mean": 0.78, "shapes/gradient/mean": 0.71}, {"shapes/sgf/mean": 0.83}]
+    tolerance = gate.derived_tolerances(reference, reseeds, k=3.0, floor=0.02, margin=1.5)
+    assert set(tolerance) == {"shapes/sgf/mean", "shapes/gradient/mean"}  # digits: no rerun, the default
+    assert tolerance["shapes/sgf/mean"]["abs"] >= 3 * 0.025 and 0.02 <= tolerance["shapes/gradient/mean"]["abs"] < 0.03
+    baseline = {"tolerance": {**gate.DEFAULT_TOLERANCE, **tolerance}, "metrics": reference}
+    another_reseed = {"shapes/sgf/mean": 0.76, "shapes/gradient/mean": 0.69, "digits/sgf/mean": 0.60}
+    assert not gate.failures(gate.compare(baseline, another_reseed))
+    planted = {**another_reseed, "shapes/gradient/mean": 0.60}
+    assert gate.failures(gate.compare(baseline, planted)) == ["shapes/gradient/mean"]
+
+
+def test_tolerances_command_reads_replicates_as_their_base(ws):
+    rep = ws / "reports" / "shapes_rep1"
+    rep.mkdir(parents=True)
+    (rep / "metrics.json").write_text(json.dumps({"sgf": {"mean": 0.5}}))
+    baseline = ws / "b.json"
+    baseline.write_text(json.dumps({"tolerance": {"default": {"abs": 0.02}}, "metrics": {"shapes/sgf/mean": 0.8}}))
+    out = CliRunner().invoke(main, ["tolerances", "--baseline", str(baseline), "--run", str(rep / "metrics.json")])
+    assert out.exit_code == 0, out.output
+    written = json.loads(baseline.read_text())
+    assert written["tolerance"]["shapes/sgf/mean"]["abs"] == 0.637 and written["tolerance"]["default"] == {"abs": 0.02}

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from pipeline_lib.data.generators import Generator, build_generator
-from pipeline_lib.data.generators.stylegan2 import StyleGAN2Generator
 from pipeline_lib.data.generators.torchscript import TorchScriptGenerator
 from pipeline_lib.methods import build_method, load_method, save_method
 from test_naming import AxisPredictor
@@ -71,7 +70,8 @@ def test_normalize_scales_each_row_of_a_first():
 
 def test_a_generator_without_a_latent_weight_fails_naming_why():
     scripted = TorchScriptGenerator(torch.jit.script(torch.nn.Identity()), torch.zeros(1, dtype=torch.uint8),
-                                    latent_dim=4, latent_space="z", resolution=4, output_range=(0.0, 1.0))
+                                    latent_dim=4, latent_space="z", resolution=4, output_range=(0.0, 1.0),
+                                    precision="fp32", batch_size=4, output_resolution=None)
     assert scripted.latent_weight() is None
     with pytest.raises(ValueError, match="sefa: the torchscript generator exposes no latent weight.*"
                                          "leave sefa out of benchmark.methods"):
@@ -100,14 +100,14 @@ def test_shapes_weight_is_the_factor_map_at_the_prior_mean():
 
 
 def test_conv_gan_weight_is_its_stem():
-    gen = build_generator("conv_gan", latent_dim=5, resolution=8, width=4)
+    gen = build_generator("conv_gan", latent_dim=5, resolution=8, channels=1, width=4)
     assert gen.latent_weight() is gen.stem.weight and gen.latent_weight().shape == (64 * 4, 5)
 
 
 @pytest.mark.parametrize("space", ["w", "z"])
 def test_stylegan2_weight_is_the_first_linear_map_of_the_code(space):
     torch.manual_seed(0)
-    gen = StyleGAN2Generator(resolution=8, style_dim=6, n_mlp=2, channel_max=4, latent_space=space)
+    gen = build_generator("stylegan2", resolution=8, style_dim=6, n_mlp=2, channel_max=4, latent_space=space)
     weight = gen.latent_weight()
     if space == "z":
         first = gen.style[1]  # after PixelNorm, which only rescales z

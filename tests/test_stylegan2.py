@@ -6,7 +6,7 @@ import torch
 from torch.nn import functional as F
 
 from pipeline_lib.data.generators import load_generator, save_generator
-from pipeline_lib.data.generators.stylegan2 import StyleGAN2Generator, import_stylegan2
+from pipeline_lib.data.generators import build_generator, import_generator
 from pipeline_lib.data.generators.stylegan2_layers import ModulatedConv2d, Upsample
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.util.weights import WeightFileError
@@ -18,7 +18,7 @@ CPU = torch.device("cpu")
 def tiny_checkpoint(path, latent_avg: bool = True, rename: tuple[str, str] | None = None) -> dict:
     """Random weights in the rosinality layout: {'g_ema': state dict, 'latent_avg': (style_dim,)}."""
     torch.manual_seed(0)
-    gen = StyleGAN2Generator(**ARCH)
+    gen = build_generator("stylegan2", latent_space="w", **ARCH)
     with torch.no_grad():
         for name, p in gen.named_parameters():
             if name.endswith(("noise.weight", "activate.bias", "to_rgb1.bias")) or ".bias" in name:
@@ -54,8 +54,8 @@ def test_checkpoint_has_the_rosinality_layout(checkpoint):
 
 def test_generates_in_z_and_w_space(checkpoint, tmp_path):
     path, ckpt = checkpoint
-    gz = import_stylegan2(path, CPU, latent_space="z", **ARCH)
-    gw = import_stylegan2(path, CPU, latent_space="w", **ARCH)
+    gz = import_generator("stylegan2", path, CPU, latent_space="z", **ARCH)
+    gw = import_generator("stylegan2", path, CPU, latent_space="w", **ARCH)
     z, w = gz.sample(5, 1), gw.sample(5, 1)
     assert z.shape == w.shape == (5, 32)
     assert torch.equal(z, torch.randn(5, 32, generator=seeded(1)))        # Z: the seeded prior
@@ -71,10 +71,10 @@ def test_generates_in_z_and_w_space(checkpoint, tmp_path):
 
 def test_truncation_moves_toward_the_mean(checkpoint):
     path, _ = checkpoint
-    full, half = (import_stylegan2(path, CPU, latent_space="w", truncation=t, **ARCH) for t in (1.0, 0.5))
+    full, half = (import_generator("stylegan2", path, CPU, latent_space="w", truncation=t, **ARCH) for t in (1.0, 0.5))
     w1, w2 = full.sample(50, 3), half.sample(50, 3)
     assert torch.allclose(w2 - half.w_avg, 0.5 * (w1 - full.w_avg), atol=1e-5)
-    z_space = {t: import_stylegan2(path, CPU, latent_space="z", truncation=t, **ARCH) for t in (1.0, 0.5, 0.0)}
+    z_space = {t: import_generator("stylegan2", path, CPU, latent_space="z", truncation=t, **ARCH) for t in (1.0, 0.5, 0.0)}
     z = torch.randn(20, 32, generator=seeded(4))
     mean_image = z_space[0.0](z)
     assert torch.allclose(mean_image, mean_image[:1].expand_as(mean_image), atol=1e-6)  # psi 0: every code -> w_avg
@@ -85,15 +85,15 @@ def test_truncation_moves_toward_the_mean(checkpoint):
 def test_mean_w_is_estimated_from_seeded_samples_without_latent_avg(tmp_path):
     path = tmp_path / "g.pt"
     tiny_checkpoint(path, latent_avg=False)
-    a, b = (import_stylegan2(path, CPU, latent_space="w", mean_samples=400, mean_seed=7, **ARCH) for _ in range(2))
+    a, b = (import_generator("stylegan2", path, CPU, latent_space="w", mean_samples=400, mean_seed=7, **ARCH) for _ in range(2))
     expected = a.style(torch.randn(400, 32, generator=seeded(7))).mean(0)
     assert torch.allclose(a.w_avg, expected, atol=1e-5) and torch.equal(a.w_avg, b.w_avg)
 
 
 def test_noise_modes(checkpoint):
     path, _ = checkpoint
-    const = import_stylegan2(path, CPU, latent_space="z", noise="const", **ARCH)
-    random = import_stylegan2(path, CPU, latent_space="z", noise="random", **ARCH)
+    const = import_generator("stylegan2", path, CPU, latent_space="z", noise="const", **ARCH)
+    random = import_generator("stylegan2", path, CPU, latent_space="z", noise="random", **ARCH)
     z = const.sample(4, 2)
     assert torch.equal(const(z), const(z))
     assert not torch.allclose(random(z), random(z))
@@ -101,8 +101,8 @@ def test_noise_modes(checkpoint):
 
 def test_bf16_autocast_stays_close(checkpoint):
     path, _ = checkpoint
-    exact = import_stylegan2(path, CPU, latent_space="z", **ARCH)
-    mixed = import_stylegan2(path, CPU, latent_space="z", precision="bf16", **ARCH)
+    exact = import_generator("stylegan2", path, CPU, latent_space="z", **ARCH)
+    mixed = import_generator("stylegan2", path, CPU, latent_space="z", precision="bf16", **ARCH)
     z = exact.sample(4, 5)
     out = mixed(z)
     assert out.dtype == torch.float32 and (out - exact(z)).abs().max() < 0.05
@@ -113,19 +113,19 @@ def test_renamed_key_is_named(tmp_path):
     tiny_checkpoint(path, rename=("conv1.conv.modulation.weight", "conv1.conv.mod.weight"))
     with pytest.raises(WeightFileError, match=r"missing keys: conv1\.conv\.modulation\.weight; "
                                               r"unexpected keys: conv1\.conv\.mod\.weight"):
-        import_stylegan2(path, CPU, latent_space="w", **ARCH)
+        import_generator("stylegan2", path, CPU, latent_space="w", **ARCH)
 
 
 def test_wrong_architecture_names_the_mismatched_shapes(checkpoint):
     path, _ = checkpoint
     with pytest.raises(WeightFileError, match=r"style_dim=64.*shape mismatches: .*style\.1\.weight \(file \(32, 32\)"):
-        import_stylegan2(path, CPU, latent_space="w", **{**ARCH, "style_dim": 64})
+        import_generator("stylegan2", path, CPU, latent_space="w", **{**ARCH, "style_dim": 64})
 
 
 def test_not_a_checkpoint_says_so(tmp_path):
     torch.save({"state_dict": {}}, tmp_path / "other.pt")
     with pytest.raises(WeightFileError, match="no 'g_ema'"):
-        import_stylegan2(tmp_path / "other.pt", CPU, latent_space="w", **ARCH)
+        import_generator("stylegan2", tmp_path / "other.pt", CPU, latent_space="w", **ARCH)
 
 
 @pytest.mark.parametrize("upsample", [False, True])

@@ -1,8 +1,8 @@
-"""The names params.yaml may use and the attributes each kind measures, importable without torch.
+"""The attributes each generator and image-set kind measures, importable without torch.
 
-The Snakefile and the CLI validate params with these alone, so parsing the workflow (every
-Snakemake start, every DVC stage, every cluster job) skips importing torch. The registries that
-build the real objects (generators, image sets, methods) must agree: tests/test_catalog.py.
+The Snakefile and the CLI validate params with these (and each kind's SETTINGS, read by
+pipeline_lib/config/definitions.py) alone, so parsing the workflow (every Snakemake start, every
+DVC stage, every cluster job) skips importing torch. The kinds must agree: tests/test_catalog.py.
 """
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ SHAPES_SCHEMA = AttributeSchema(
 DIGITS_MEASURES = ("ink", "slant", "width")
 DIGITS_SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "continuous") for m in DIGITS_MEASURES)))
 
-PROCEDURAL = {"shapes": SHAPES_SCHEMA}   # generator kinds that render their own labeled images
-TRAINED = ("conv_gan",)                  # generator kinds the pipeline trains on a real image set
-IMPORTED = ("stylegan2", "torchscript")  # generator kinds read from a user's file (generator.path)
+PROCEDURAL_SCHEMAS = {"shapes": SHAPES_SCHEMA}  # what each procedural generator kind's oracle measures
 
 
 def celeba_schema(config: dict) -> AttributeSchema:
@@ -31,9 +29,9 @@ def declared_schema(attributes: list[dict]) -> AttributeSchema:
     return AttributeSchema(tuple(Attribute(a["name"], a["kind"]) for a in attributes))
 
 
-IMAGE_SETS = {"digits": lambda config: DIGITS_SCHEMA, "celeba": celeba_schema}  # kind -> schema of its config
+IMAGE_SET_SCHEMAS = {"digits": lambda config: DIGITS_SCHEMA, "celeba": celeba_schema}  # kind -> schema of its config
 
 
 def image_set_schema(config: dict) -> AttributeSchema:
     """The attributes the image set params ``config`` (with its ``kind``) labels."""
-    return IMAGE_SETS[config["kind"]](config)
+    return IMAGE_SET_SCHEMAS[config["kind"]](config)

@@ -9,8 +9,9 @@ import jsonschema
 import yaml
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.definitions import entry_schema, kind_of, method_kinds, oracle_kinds
-from pipeline_lib.config.catalog import IMPORTED, PROCEDURAL, TRAINED, declared_schema, image_set_schema
+from pipeline_lib.config.catalog import PROCEDURAL_SCHEMAS, declared_schema, image_set_schema
+from pipeline_lib.config.definitions import (GENERATORS, IMAGE_SETS, METHODS, Family, entry_schema, generator_origins,
+                                             generators_of, kind_of, kinds, method_kinds, oracle_kinds)
 
 
 class ParamsError(ValueError):
@@ -36,6 +37,9 @@ def validate_params(params: dict) -> dict:
     if "text" in params:
         _check_method_entry("text.sgf", "sgf", params["text"]["sgf"])
     for name, dataset in params["datasets"].items():
+        _check_kind_entry(f"datasets.{name}.generator", dataset["generator"], GENERATORS)
+        if "images" in dataset:
+            _check_kind_entry(f"datasets.{name}.images", dataset["images"], IMAGE_SETS)
         _check_dataset(name, dataset)
     bench = params["benchmark"]
     for name in bench["datasets"]:
@@ -67,6 +71,10 @@ def validate_params(params: dict) -> dict:
             if not set(names) & set(bench["attributes"]):
                 raise ParamsError(f"benchmark.attributes: none of them is measured on dataset {name!r}; "
                                   f"it measures {names} (choose datasets in benchmark.datasets or with --dataset)")
+    swept = with_sweep_datasets(params)["datasets"]
+    for name in params.get("replicates", {}).get("datasets", []):
+        if name not in swept:
+            raise ParamsError(f"replicates.datasets: unknown dataset {name!r}; defined (sweeps included): {sorted(swept)}")
     sweep = params.get("sweeps", {}).get("curvature")
     if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
@@ -93,11 +101,21 @@ def _raise_errors(errors, prefix: str = "") -> None:
 
 def _check_method_entry(where: str, name: str, entry: dict) -> None:
     """A method entry runs a known kind with settings that kind defines, of the right types."""
-    kind = kind_of(name, entry)
-    if kind not in method_kinds():
-        raise ParamsError(f"{where}: unknown method kind {kind!r}; known kinds: {sorted(method_kinds())} "
-                          f"(set `kind:` to one of them, or add pipeline_lib/methods/{kind}.py)")
-    _raise_errors(jsonschema.Draft202012Validator(entry_schema(kind)).iter_errors(entry), prefix=where)
+    _check_kind(where, where, kind_of(name, entry), entry, METHODS, hint="set `kind:` to one of them, or add ")
+
+
+def _check_kind_entry(where: str, entry: dict, family: Family) -> None:
+    """A generator or image-set entry names a known ``kind`` and gives its settings, of the right types."""
+    _check_kind(where, f"{where}.kind", entry["kind"], entry, family, hint="or add ")
+
+
+def _check_kind(where: str, named_at: str, kind: str, entry: dict, family: Family, hint: str) -> None:
+    """``named_at``: where params name the kind (the entry's ``kind`` key, or the entry's own name)."""
+    if kind not in kinds(family):
+        folder = family.directory.relative_to(family.directory.parents[1])
+        raise ParamsError(f"{named_at}: unknown {family.name} kind {kind!r}; known kinds: {sorted(kinds(family))} "
+                          f"({hint}{folder}/{kind}.py)")
+    _raise_errors(jsonschema.Draft202012Validator(entry_schema(kind, family)).iter_errors(entry), prefix=where)
 
 
 def _check_dataset(name: str, dataset: dict) -> None:
@@ -108,11 +126,12 @@ def _check_dataset(name: str, dataset: dict) -> None:
     predictor trains on the rendered or the real images; a ``torchscript`` one needs none.
     """
     kind, pred = dataset["generator"]["kind"], predictor_kind(dataset)
+    origin = generator_origins()[kind]
     images = "images" in dataset
     declared = [a["name"] for a in dataset["predictor"].get("attributes", [])]
     if len(set(declared)) < len(declared):
         raise ParamsError(f"datasets.{name}.predictor.attributes: names repeat in {declared}")
-    if kind in PROCEDURAL:
+    if origin == "procedural":
         if images:
             raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
         if pred != "cnn":
@@ -121,12 +140,12 @@ def _check_dataset(name: str, dataset: dict) -> None:
         missing = [k for k in ("train_samples", "held_out") if k not in dataset["predictor"]]
         if missing:
             raise ParamsError(f"datasets.{name}.predictor: {missing} are required for rendered training images")
-    elif kind in TRAINED and not images:
+    elif origin == "trained" and not images:
         raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
-    elif kind in IMPORTED and pred == "cnn" and not images:
+    elif origin == "imported" and pred == "cnn" and not images:
         raise ParamsError(f"datasets.{name}.predictor: a cnn predictor trains on labeled real images; add an "
                           f"images: section (e.g. kind: celeba) or set predictor.kind: torchscript")
-    elif kind in IMPORTED and pred != "cnn" and images:
+    elif origin == "imported" and pred != "cnn" and images:
         raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator and the "
                           f"predictor come from files); remove it")
 
@@ -143,15 +162,13 @@ def dataset_schema(params: dict, dataset: str) -> AttributeSchema:
     kind = cfg["generator"]["kind"]
     if predictor_kind(cfg) == "torchscript":
         return declared_schema(cfg["predictor"]["attributes"])
-    return PROCEDURAL[kind] if kind in PROCEDURAL else image_set_schema(cfg["images"])
+    return PROCEDURAL_SCHEMAS[kind] if kind in PROCEDURAL_SCHEMAS else image_set_schema(cfg["images"])
 
 
 def datasets_of(params: dict, kind: str) -> list[str]:
-    """Names of the datasets whose generator is ``kind`` (``procedural``: any kind in PROCEDURAL,
-    ``imported``: any kind read from a user's file)."""
-    groups = {"procedural": set(PROCEDURAL), "imported": set(IMPORTED)}
-    kinds = groups.get(kind, {kind})
-    return sorted(n for n, d in params["datasets"].items() if d["generator"]["kind"] in kinds)
+    """Names of the datasets whose generator is ``kind``, or of that ORIGIN (``procedural``, ``imported``)."""
+    chosen = set(generators_of(kind)) or {kind}
+    return sorted(n for n, d in params["datasets"].items() if d["generator"]["kind"] in chosen)
 
 
 def datasets_with_predictor(params: dict, kind: str) -> list[str]:
@@ -168,7 +185,7 @@ def attribute_names(params: dict, dataset: str) -> list[str]:
 def bounds_of(params: dict, dataset: str) -> list[str]:
     """The entries of ``benchmark.bounds`` that run on ``dataset``: all of them where its generator has an
     oracle (a procedural kind), none elsewhere."""
-    has_oracle = params["datasets"][dataset]["generator"]["kind"] in PROCEDURAL
+    has_oracle = params["datasets"][dataset]["generator"]["kind"] in generators_of("procedural")
     return list(params["benchmark"].get("bounds", [])) if has_oracle else []
 
 
@@ -214,4 +231,31 @@ def with_sweep_datasets(params: dict) -> dict:
             continue
         out["datasets"][name] = copy.deepcopy(params["datasets"][sweep["base"]])
         out["datasets"][name]["generator"]["curvature"] = value
+    return out
+
+
+REPLICATE_SEED_STEP = 1000  # replicate r adds r * 1000 to the seed of every model trained on its dataset
+MODEL_SECTIONS = ("predictor", "guide", "judge")  # a dataset's trained readers; methods' fit seeds: workflow/dag.py
+
+
+def replicate_datasets(params: dict) -> dict[str, tuple[str, int]]:
+    """The replicates' datasets by name -> (base dataset, replicate r >= 1); replicate 0 is the base itself."""
+    rep = params.get("replicates")
+    if not rep:
+        return {}
+    return {f"{base}_rep{r}": (base, r) for base in rep["datasets"] for r in range(1, rep["count"])}
+
+
+def with_replicate_datasets(params: dict) -> dict:
+    """``params`` plus one dataset entry per replicate: the base's, every trained model's seed moved by
+    ``r * REPLICATE_SEED_STEP`` and ``replicate: r`` set (methods' fit seeds move by the same step); the
+    generator, the sampled codes and the image split stay the base's."""
+    out = copy.deepcopy(params)
+    for name, (base, r) in replicate_datasets(params).items():
+        entry = copy.deepcopy(params["datasets"][base])
+        for section in MODEL_SECTIONS:
+            if "seed" in entry.get(section, {}):
+                entry[section]["seed"] += r * REPLICATE_SEED_STEP
+        entry["replicate"] = r
+        out["datasets"][name] = entry
     return out

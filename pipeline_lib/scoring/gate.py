@@ -5,16 +5,23 @@ A baseline file holds tolerances and the expected metrics, keyed ``<dataset>/<me
     {"tolerance": {"default": {"abs": 0.02, "rel": 0.05}, "sgf": {"abs": 0.05}, "sgf.size": {"rel": 0.1}},
      "metrics": {"shapes/sgf/mean": 0.76, "shapes/sgf/oracle_mean": 0.8}}
 
-A tolerance entry may give ``abs``, ``rel`` or both; ``method.metric`` overrides ``method``, which
-overrides ``default`` (a missing field falls back to the less specific entry, then to 0). A metric
-fails when ``new < old - max(abs, rel * |old|)``: only drops fail. A baseline metric missing from
-the current run fails too.
+A tolerance entry may give ``abs``, ``rel`` or both; a full key ``dataset/method/metric`` overrides
+``method.metric``, which overrides ``method``, which overrides ``default`` (a missing field falls back
+to the less specific entry, then to 0). A metric fails when ``new < old - max(abs, rel * |old|)``:
+only drops fail. A baseline metric missing from the current run fails too.
+
+:func:`derived_tolerances` sets each metric's ``abs`` from measured spread: reruns that should not
+count as a regression (the replicates, which reseed every model; a run on another CPU kernel path).
 """
 from __future__ import annotations
 
 import glob
 import json
+import math
+import re
 from pathlib import Path
+
+import numpy as np
 
 NOT_GATED = {"predictor_held_out_error"}
 DEFAULT_TOLERANCE = {"default": {"abs": 0.02, "rel": 0.05}}
@@ -76,10 +83,10 @@ def load_baseline(path: Path) -> dict:
 
 
 def tolerance_for(tolerance: dict, key: str) -> dict[str, float]:
-    """abs and rel for ``dataset/method/metric``: default, then method, then method.metric."""
+    """abs and rel for ``dataset/method/metric``: default, then method, then method.metric, then the key."""
     _, method, name = key.split("/", 2)
     merged = {"abs": 0.0, "rel": 0.0}
-    for level in ("default", method, f"{method}.{name}"):
+    for level in ("default", method, f"{method}.{name}", key):
         merged.update(tolerance.get(level, {}))
     return merged
 
@@ -117,3 +124,28 @@ def format_table(rows: list[dict]) -> str:
 def write_baseline(path: Path, tolerance: dict, metrics: dict[str, float]) -> None:
     document = {"tolerance": tolerance, "metrics": dict(sorted(metrics.items()))}
     path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def run_metrics(patterns: list[str]) -> list[dict[str, float]]:
+    """One metrics dict per file matching any of ``patterns``; a replicate's dataset (``shapes_rep2``)
+    counts as its base (``shapes``), so its metrics line up with the baseline's."""
+    files = sorted({f for pattern in patterns for f in glob.glob(pattern)})
+    if not files:
+        raise GateError(f"no metrics file matches {patterns}")
+    return [{re.sub(r"^(\w+?)_rep\d+/", r"\1/", key): v for key, v in load_metrics(f).items()} for f in files]
+
+
+def derived_tolerances(reference: dict[str, float], runs: list[dict[str, float]], k: float, floor: float,
+                       margin: float) -> dict[str, dict[str, float]]:
+    """Per metric of ``reference`` that some run measured: ``abs`` = the largest of ``floor``, ``k`` times
+    the standard deviation of the reference and the runs' values, and ``margin`` times the largest drop
+    of a run below the reference; rounded up to 0.001. Metrics no run measured keep the default."""
+    tolerance = {}
+    for key, old in sorted(reference.items()):
+        values = [run[key] for run in runs if math.isfinite(run.get(key, math.nan))]
+        if not values:
+            continue
+        spread = float(np.std([old, *values], ddof=1))
+        drop = max(0.0, *(old - v for v in values))
+        tolerance[key] = {"abs": math.ceil(max(floor, k * spread, margin * drop) * 1000) / 1000}
+    return tolerance

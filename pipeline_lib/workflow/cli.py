@@ -194,27 +194,33 @@ def repro():
 
 
 @main.command()
+@click.argument("family", type=click.Choice(["methods", "generators", "image-sets"]))
 @click.argument("kinds", nargs=-1)
-def methods(kinds):
-    """List the method kinds and their settings: role (fit or edit), default, what it does.
+def settings(family, kinds):
+    """List the kinds of FAMILY and their settings: role, default (... = required), what it does.
 
-    A params entry methods.<name> runs kind <name> or the one its `kind:` names, and sets only what
-    differs from these defaults. Fit settings rerun the method's fit; edit settings only its edits.
+    Methods: a params entry methods.<name> runs kind <name> or the one its `kind:` names, and sets only what
+    differs from these defaults; fit settings rerun the method's fit, edit settings only its edits.
+    Generators (datasets.<d>.generator) and image sets (datasets.<d>.images) name their kind with `kind:`.
 
     \b
     Examples:
-      latentbench methods
-      latentbench methods sgf
+      latentbench settings methods
+      latentbench settings methods sgf
+      latentbench settings generators shapes
     """
-    from pipeline_lib.config.definitions import method_kinds
+    from pipeline_lib.config.definitions import GENERATORS, IMAGE_SETS, METHODS, kinds as kinds_of
 
-    unknown = sorted(set(kinds) - set(method_kinds()))
+    chosen = {"methods": METHODS, "generators": GENERATORS, "image-sets": IMAGE_SETS}[family]
+    known = kinds_of(chosen)
+    unknown = sorted(set(kinds) - set(known))
     if unknown:
-        raise click.ClickException(f"unknown method kinds {unknown}; known: {sorted(method_kinds())}")
-    for kind in kinds or sorted(method_kinds()):
-        click.echo(f"{kind}  (pipeline_lib/methods/{kind}.py)")
-        for name, s in method_kinds()[kind].items():
-            click.echo(f"  {name:<16} {s.role:<5} {json.dumps(s.default):<12} {s.doc}")
+        raise click.ClickException(f"unknown {chosen.name} kinds {unknown}; known: {sorted(known)}")
+    for kind in kinds or sorted(known):
+        click.echo(f"{kind}  ({chosen.directory.relative_to(chosen.directory.parents[1]).as_posix()}/{kind}.py)")
+        for name, s in known[kind].items():
+            default = "..." if s.required else json.dumps(s.default)
+            click.echo(f"  {name:<18} {s.role:<5} {default:<12} {s.doc}")
         click.echo("")
 
 
@@ -286,6 +292,42 @@ def check(baseline, pattern, update):
         click.echo("\n".join(f"  {m}" for m in failed), err=True)
         sys.exit(1)
     click.echo(f"all {len(rows)} metrics pass against {path}")
+
+
+@main.command()
+@click.option("--baseline", default="mds-baseline.json", show_default=True, type=click.Path(dir_okay=False),
+              help="Baseline whose tolerances are rewritten; its metrics are the reference.")
+@click.option("--run", "patterns", multiple=True, required=True,
+              help="Metrics files (a glob) of a rerun that must pass: the replicates (reports/*_rep*/metrics.json), "
+                   "a run on another CPU kernel path. Repeatable.")
+@click.option("--k", default=3.0, show_default=True, help="Multiple of the standard deviation over reference and runs.")
+@click.option("--floor", default=0.02, show_default=True, help="Smallest tolerance.")
+@click.option("--margin", default=1.5, show_default=True, help="Multiple of the largest drop of a run.")
+def tolerances(baseline, patterns, k, floor, margin):
+    """Set each metric's tolerance in the baseline from measured spread: reruns that are no regression.
+
+    A metric's abs tolerance becomes max(floor, k * sd, margin * largest drop) over the baseline's value
+    and the runs' values (a replicate's dataset, e.g. shapes_rep1, counts as its base, shapes); metrics no
+    run measured keep the default. Prints each derived tolerance.
+
+    Example: latentbench tolerances --run 'reports/*_rep*/metrics.json' --run 'other-cpu/reports/*/metrics.json'
+    """
+    from pipeline_lib.scoring import gate
+
+    path = Path(baseline)
+    try:
+        base = gate.load_baseline(path)
+        runs = gate.run_metrics(list(patterns))
+    except gate.GateError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    derived = gate.derived_tolerances(base["metrics"], runs, k=k, floor=floor, margin=margin)
+    kept = {key: v for key, v in base["tolerance"].items() if key.count("/") != 2}  # default, method, method.metric
+    gate.write_baseline(path, {**kept, **derived}, base["metrics"])
+    for key, entry in derived.items():
+        click.echo(f"{key:<48} {entry['abs']:.3f}")
+    click.echo(f"wrote {path}: {len(derived)} tolerances from {len(runs)} metrics files (k={k}, floor={floor}, "
+               f"margin={margin})")
 
 
 def _scores_of(spec: str, scratch: Path) -> pd.DataFrame:

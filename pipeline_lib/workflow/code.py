@@ -3,8 +3,8 @@
 Both DAG tools read it from here, so they agree on what a code change reruns: Snakemake through
 a content digest in each rule's params (``code_digest``), DVC through the files as deps
 (``dag.dvc_document``). Imports are read statically from the source (no module is executed);
-method kinds are imported by name at run time (``methods.method_class``), so a job's method module
-is added from the ``method`` wildcard.
+kinds are imported by name at run time, so a job's method module is added from the ``method`` wildcard,
+and the module of its dataset's generator (image set) kind when the job loads generators (image sets).
 """
 from __future__ import annotations
 
@@ -66,13 +66,26 @@ def method_kind(config: dict, name: str) -> str:
     return kind_of(name, entry) if entry is not None else name
 
 
+def dataset_kinds(config: dict, dataset: str | None) -> dict[str, str]:
+    """The package of a kind registry -> the kind module the dataset's jobs import from it by name."""
+    cfg = config.get("datasets", {}).get(dataset, {})
+    kinds = {"generators": cfg.get("generator", {}).get("kind"), "imagesets": cfg.get("images", {}).get("kind")}
+    return {package: kind for package, kind in kinds.items() if kind}
+
+
 def job_code(root: Path, config: dict, rule: str, wildcards: dict) -> tuple[str, ...]:
     """Paths (relative to ``root``) of the code a job of ``rule`` runs."""
     root = root.resolve()
     starts = [root / "stages" / f"{rule}.py"]
     if "method" in wildcards:
         starts.append(root / "pipeline_lib" / "methods" / f"{method_kind(config, wildcards['method'])}.py")
-    return tuple(p.relative_to(root).as_posix() for p in closure(root, tuple(starts)))
+    files = closure(root, tuple(starts))
+    data = root / "pipeline_lib" / "data"
+    kinds = [data / package / f"{kind}.py" for package, kind in dataset_kinds(config, wildcards.get("dataset")).items()
+             if data / package / "base.py" in files]
+    if kinds:
+        files = closure(root, tuple(sorted({*starts, *kinds})))
+    return tuple(p.relative_to(root).as_posix() for p in files)
 
 
 def code_digest(root: Path, files: tuple[str, ...]) -> str:

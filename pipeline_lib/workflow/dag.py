@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline_lib.config.definitions import given_keys, resolve
+from pipeline_lib.config.definitions import TYPES, given_keys, method_kinds, resolve
+from pipeline_lib.config.params import REPLICATE_SEED_STEP
 from pipeline_lib.workflow.code import job_code
 
 RUNTIME_KEYS = ("device", "threads")
@@ -39,7 +40,9 @@ def alternatives(names: list[str]) -> str:
 
 @dataclass(frozen=True)
 class MethodSettings:
-    """The ``role`` (fit or edit) settings of the method entry at dotted ``path``, defaults filled."""
+    """The ``role`` (fit or edit) settings of the method entry at dotted ``path``, defaults filled.
+    A fit job on a replicate's dataset (``datasets.<d>.replicate: r``) gets its seeds moved by
+    ``r * REPLICATE_SEED_STEP``, so every replicate refits from another draw."""
     path: str
     role: str
 
@@ -51,7 +54,13 @@ def _section(config: dict, spec: str | MethodSettings, wildcards: dict) -> tuple
         return lookup(config, path), [path]
     path = spec.path.format(**wildcards)
     name, entry = path.rsplit(".", 1)[-1], lookup(config, path)
-    return resolve(name, entry, spec.role), [f"{path}.{key}" for key in given_keys(name, entry, spec.role)]
+    settings, keys = resolve(name, entry, spec.role), [f"{path}.{key}" for key in given_keys(name, entry, spec.role)]
+    replicate = config["datasets"].get(wildcards.get("dataset"), {}).get("replicate", 0)
+    if spec.role == "fit" and replicate:
+        seeds = [n for n, s in method_kinds()[settings["kind"]].items() if s.role == "fit" and s.schema == TYPES["seed"]]
+        settings.update({n: settings[n] + replicate * REPLICATE_SEED_STEP for n in seeds})
+        keys.append(f"datasets.{wildcards['dataset']}.replicate")
+    return settings, keys
 
 
 def stage_cfg(config: dict, **sections: str | MethodSettings):

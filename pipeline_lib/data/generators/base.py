@@ -6,13 +6,14 @@ attributes of any code (the oracle); a pretrained network does not.
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.catalog import IMPORTED, PROCEDURAL, TRAINED
+from pipeline_lib.config.definitions import GENERATORS, defaults, kinds
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.util.weights import WeightFileError, load_checkpoint, save_checkpoint
 
@@ -57,6 +58,11 @@ class Generator(nn.Module):
         return self.state_dict()
 
     @classmethod
+    def from_file(cls, path: str | Path, device: torch.device | str, **settings) -> "Generator":
+        """Read a user's file (kinds of ORIGIN ``imported``), checking it against ``settings``."""
+        raise ValueError(f"generator kind {cls.kind!r} is not read from a file")
+
+    @classmethod
     def restore(cls, config: dict, weights: dict[str, torch.Tensor], device: torch.device | str) -> "Generator":
         """Rebuild from :meth:`config` and :meth:`weights` (``device``: where a kind must load its tensors)."""
         gen = cls(**config)
@@ -64,20 +70,22 @@ class Generator(nn.Module):
         return gen
 
 
-_REGISTRY: dict[str, type[Generator]] = {}
-
-
-def register(cls: type[Generator]) -> type[Generator]:
-    if cls.kind not in (*PROCEDURAL, *TRAINED, *IMPORTED):
-        raise ValueError(f"generator kind {cls.kind!r} is missing from pipeline_lib/config/catalog.py (params could not name it)")
-    _REGISTRY[cls.kind] = cls
-    return cls
+def generator_class(kind: str) -> type[Generator]:
+    """The class of a generator kind: ``GENERATOR`` in ``pipeline_lib/data/generators/<kind>.py``."""
+    if kind not in kinds(GENERATORS):
+        raise ValueError(f"unknown generator kind {kind!r}; known: {sorted(kinds(GENERATORS))}")
+    return importlib.import_module(f"pipeline_lib.data.generators.{kind}").GENERATOR
 
 
 def build_generator(kind: str, **config) -> Generator:
-    if kind not in _REGISTRY:
-        raise ValueError(f"unknown generator kind {kind!r}; known: {sorted(_REGISTRY)}")
-    return _REGISTRY[kind](**config)
+    """A fresh generator; model settings left out take their defaults (a trained GAN's resolution and
+    channels, which come from its image set, pass through)."""
+    return generator_class(kind)(**{**defaults(GENERATORS, kind, "model"), **config})
+
+
+def import_generator(kind: str, path: str | Path, device: torch.device | str, **settings) -> Generator:
+    """A user's file of an ``imported`` kind; settings left out take their defaults."""
+    return generator_class(kind).from_file(path, device, **{**defaults(GENERATORS, kind), **settings})
 
 
 def save_generator(gen: Generator, path: str | Path, **info) -> None:
@@ -88,7 +96,7 @@ def save_generator(gen: Generator, path: str | Path, **info) -> None:
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> Generator:
     """Rebuild a generator from its weight file; a missing or corrupt file names itself."""
     ckpt = load_checkpoint(path, required=("kind", "config", "state_dict"))
-    if ckpt["kind"] not in _REGISTRY:
+    if ckpt["kind"] not in kinds(GENERATORS):
         raise WeightFileError(f"weight file {path} holds an unknown generator kind {ckpt['kind']!r}")
-    gen = _REGISTRY[ckpt["kind"]].restore(ckpt["config"], ckpt["state_dict"], device)
+    gen = generator_class(ckpt["kind"]).restore(ckpt["config"], ckpt["state_dict"], device)
     return gen.to(device).eval().requires_grad_(False)

@@ -11,14 +11,27 @@ import math
 import torch
 from torch import nn
 
-from pipeline_lib.data.generators.base import Generator, register
+from pipeline_lib.data.generators.base import Generator
+
+ORIGIN = "trained"
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py. Resolution and
+    # channels come from the image set it trains on.
+    "latent_dim": ("model", ..., "count", "latent code size"),
+    "width": ("model", ..., "count", "channels of the last block (the stem has 4x)"),
+    "iterations": ("stage", ..., "count", "generator updates (hinge loss, spectrally normalised discriminator)"),
+    "batch_size": ("stage", ..., {"type": "integer", "minimum": 2}, "images per update"),
+    "lr": ("stage", ..., "positive", "Adam learning rate of both networks"),
+    "check_samples": ("stage", ..., {"type": "integer", "minimum": 100},
+                      "generated images the mode-collapse check classifies"),
+    "max_class_kl": ("stage", ..., "positive", "fail when KL(real || generated class histogram) exceeds this"),
+    "seed": ("stage", ..., "seed", "initialisation, batches and the collapse check's draws"),
+}
 
 
-@register
 class ConvGenerator(Generator):
     kind = "conv_gan"
 
-    def __init__(self, latent_dim: int, resolution: int, channels: int = 1, width: int = 64):
+    def __init__(self, latent_dim: int, resolution: int, channels: int, width: int):
         super().__init__()
         ups = math.log2(resolution / 4)
         if resolution < 8 or ups != int(ups):
@@ -48,3 +61,6 @@ class ConvGenerator(Generator):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = self.raw(z)
         return x.expand(-1, 3, -1, -1) if self.channels == 1 else x
+
+
+GENERATOR = ConvGenerator

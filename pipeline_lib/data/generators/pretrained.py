@@ -18,7 +18,7 @@ from pipeline_lib.data.generators.base import Generator
 
 class PretrainedGenerator(Generator):
     def __init__(self, latent_dim: int, latent_space: str, resolution: int, output_range: tuple[float, float],
-                 precision: str = "fp32", batch_size: int = 32, output_resolution: int | None = None):
+                 precision: str, batch_size: int, output_resolution: int | None):
         super().__init__()
         if latent_space not in ("z", "w"):
             raise ValueError(f"latent_space must be 'z' or 'w', got {latent_space!r}")

@@ -21,8 +21,18 @@ import torch
 
 from pipeline_lib.config.catalog import SHAPES_FACTORS as FACTORS, SHAPES_SCHEMA as SCHEMA
 from pipeline_lib.util.runtime import seeded
-from pipeline_lib.data.generators.base import Generator, register
+from pipeline_lib.data.generators.base import Generator
 
+ORIGIN = "procedural"
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "latent_dim": ("model", 32, "count", "latent code size (at least the 6 factors and 2 nuisances)"),
+    "curvature": ("model", 0.5, {"type": "number", "minimum": 0},
+                  "0: a perfectly disentangled linear latent space; larger bends the factors' level sets"),
+    "coupling": ("model", 0.5, {"type": "number", "minimum": 0}, "size of the cross-factor bending terms"),
+    "resolution": ("model", 32, "resolution", "image side in pixels"),
+    "edge_softness": ("model", 0.5, "positive", "width of the shape's edge in pixels"),
+    "seed": ("model", 0, "seed", "the draw of the latent basis and the coupling matrix"),
+}
 N_NUISANCE = 2
 SQUARENESS_GAIN = 6.0  # the renderer blends circle and square by sigmoid(SQUARENESS_GAIN * s_0)
 
@@ -31,12 +41,11 @@ def _phi(x: torch.Tensor) -> torch.Tensor:
     return 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
 
 
-@register
 class ShapesGenerator(Generator):
     kind = "shapes"
 
-    def __init__(self, latent_dim: int = 32, curvature: float = 0.5, resolution: int = 32,
-                 seed: int = 0, coupling: float = 0.5, edge_softness: float = 0.5):
+    def __init__(self, latent_dim: int, curvature: float, resolution: int, seed: int, coupling: float,
+                 edge_softness: float):
         super().__init__()
         n_used = len(FACTORS) + N_NUISANCE
         if latent_dim < n_used:
@@ -115,3 +124,6 @@ class ShapesGenerator(Generator):
         foreground = colour * (0.85 + 0.15 * stripes).unsqueeze(1)
         background = (0.05 + 0.55 * f[:, 5]).view(-1, 1, 1, 1)
         return background * (1 - mask) + foreground * mask
+
+
+GENERATOR = ShapesGenerator

@@ -6,7 +6,7 @@ upsampling StyledConv, a StyledConv and a ToRGB whose output adds to the upsampl
 every layer gets the same w (no style mixing). Output (n, 3, R, R) in about [-1, 1].
 
 Truncation: ``w <- w_avg + truncation * (w - w_avg)`` with ``w_avg`` the checkpoint's
-``latent_avg`` or the mean of seeded mapped samples (see :func:`import_stylegan2`). In Z space
+``latent_avg`` or the mean of seeded mapped samples (see :meth:`StyleGAN2Generator.from_file`). In Z space
 it is part of every forward; in W space :meth:`sample` applies it and edits then move freely.
 Noise: ``const`` uses the checkpoint's ``noises.noise_i`` buffers (a deterministic image per
 code); ``random`` draws fresh noise on every call from torch's (seeded) global generator.
@@ -22,10 +22,29 @@ from torch import nn
 
 from pipeline_lib.util.runtime import seeded
 from pipeline_lib.util.weights import WeightFileError, check_state_dict, load_checkpoint
-from pipeline_lib.data.generators.base import register
 from pipeline_lib.data.generators.pretrained import PretrainedGenerator
 from pipeline_lib.data.generators.stylegan2_layers import ConstantInput, EqualLinear, PixelNorm, StyledConv, ToRGB
 
+ORIGIN = "imported"
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "path": ("stage", ..., "path", "the user's rosinality-layout checkpoint (its g_ema)"),
+    "resolution": ("model", ..., {"enum": [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]}, "output side"),
+    "style_dim": ("model", ..., "count", "size of z and w"),
+    "n_mlp": ("model", ..., "count", "layers of the mapping network"),
+    "latent_space": ("model", ..., ["z", "w"], "the codes edits move: prior draws z or mapped w"),
+    "channel_multiplier": ("model", 2, "count", "the checkpoint's channel multiplier"),
+    "channel_max": ("model", None, {"type": ["integer", "null"], "minimum": 1},
+                    "cap on feature maps, only for checkpoints narrower than the standard layout"),
+    "lr_mlp": ("model", 0.01, "positive", "the mapping network's equalised learning-rate multiplier"),
+    "truncation": ("model", 1.0, {"type": "number", "minimum": 0, "maximum": 1}, "w <- w_avg + truncation (w - w_avg)"),
+    "noise": ("model", "const", ["const", "random"], "const: the checkpoint's noise buffers; random: fresh noise"),
+    "precision": ("model", "fp32", "precision", "autocast for the generator's forward"),
+    "batch_size": ("model", 16, "count", "codes per network call"),
+    "output_resolution": ("model", None, {"type": ["integer", "null"], "minimum": 4},
+                          "resize the images to this side (null: keep the network's)"),
+    "mean_samples": ("stage", 10000, "count", "mapped draws estimating w_avg when the file lacks latent_avg"),
+    "mean_seed": ("stage", 0, "seed", "their draw"),
+}
 ARCHITECTURE = ("resolution", "style_dim", "n_mlp", "channel_multiplier", "channel_max", "lr_mlp")
 
 
@@ -35,14 +54,12 @@ def channels_at(res: int, channel_multiplier: int, channel_max: int | None) -> i
     return min(c, channel_max) if channel_max else c
 
 
-@register
 class StyleGAN2Generator(PretrainedGenerator):
     kind = "stylegan2"
 
-    def __init__(self, resolution: int, style_dim: int = 512, n_mlp: int = 8, channel_multiplier: int = 2,
-                 channel_max: int | None = None, lr_mlp: float = 0.01, latent_space: str = "w",
-                 truncation: float = 1.0, noise: str = "const", precision: str = "fp32", batch_size: int = 16,
-                 output_resolution: int | None = None, output_range=(-1.0, 1.0)):
+    def __init__(self, resolution: int, style_dim: int, n_mlp: int, channel_multiplier: int,
+                 channel_max: int | None, lr_mlp: float, latent_space: str, truncation: float, noise: str,
+                 precision: str, batch_size: int, output_resolution: int | None, output_range=(-1.0, 1.0)):
         super().__init__(style_dim, latent_space, resolution, output_range, precision, batch_size, output_resolution)
         log_res = math.log2(resolution)
         if resolution < 4 or log_res != int(log_res):
@@ -107,6 +124,25 @@ class StyleGAN2Generator(PretrainedGenerator):
         layers = [self.conv1, *self.convs]
         return torch.cat([layer.conv.modulation.weight * layer.conv.modulation.scale for layer in layers])
 
+    @classmethod
+    def from_file(cls, path: str | Path, device: torch.device, mean_samples: int, mean_seed: int,
+                  **config) -> "StyleGAN2Generator":
+        """Build the architecture ``config`` declares and load the checkpoint into it, checking every key and shape."""
+        state, latent_avg = read_checkpoint(path)
+        gen = cls(**config)
+        arch = ", ".join(f"{k}={gen.arch[k]}" for k in ARCHITECTURE)
+        check_state_dict(gen.checkpoint_state(), state, f"{path} does not fit a StyleGAN2 generator with {arch}")
+        gen.load_state_dict(state, strict=False)
+        gen = gen.to(device).eval().requires_grad_(False)
+        if latent_avg is not None:
+            if latent_avg.numel() != gen.latent_dim:
+                raise WeightFileError(f"{path}: latent_avg has shape {tuple(latent_avg.shape)}, "
+                                      f"expected ({gen.latent_dim},)")
+            gen.w_avg.copy_(latent_avg.reshape(-1))
+        else:
+            gen.w_avg.copy_(mean_w(gen, mean_samples, mean_seed))
+        return gen
+
     def checkpoint_state(self) -> dict[str, torch.Tensor]:
         """The entries a rosinality ``g_ema`` state dict must hold for this architecture."""
         return {k: v for k, v in self.state_dict().items() if k != "w_avg"}
@@ -133,20 +169,4 @@ def mean_w(gen: StyleGAN2Generator, samples: int, seed: int) -> torch.Tensor:
     return (total / samples).float()
 
 
-def import_stylegan2(path: str | Path, device: torch.device, mean_samples: int = 10000, mean_seed: int = 0,
-                     **config) -> StyleGAN2Generator:
-    """Build the architecture ``config`` declares and load the checkpoint into it, checking every key and shape."""
-    state, latent_avg = read_checkpoint(path)
-    gen = StyleGAN2Generator(**config)
-    arch = ", ".join(f"{k}={gen.arch[k]}" for k in ARCHITECTURE)
-    check_state_dict(gen.checkpoint_state(), state, f"{path} does not fit a StyleGAN2 generator with {arch}")
-    gen.load_state_dict(state, strict=False)
-    gen = gen.to(device).eval().requires_grad_(False)
-    if latent_avg is not None:
-        if latent_avg.numel() != gen.latent_dim:
-            raise WeightFileError(f"{path}: latent_avg has shape {tuple(latent_avg.shape)}, "
-                                  f"expected ({gen.latent_dim},)")
-        gen.w_avg.copy_(latent_avg.reshape(-1))
-    else:
-        gen.w_avg.copy_(mean_w(gen, mean_samples, mean_seed))
-    return gen
+GENERATOR = StyleGAN2Generator

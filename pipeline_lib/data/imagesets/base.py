@@ -6,7 +6,7 @@ gives (N, 3, R, R) as every generator and predictor here expects.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.catalog import IMAGE_SETS
+from pipeline_lib.config.definitions import IMAGE_SETS, defaults, kinds
 from pipeline_lib.util.weights import WeightFileError, load_checkpoint, save_checkpoint
 
 
@@ -33,24 +33,12 @@ class ImageSet:
         return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
 
 
-_BUILDERS: dict[str, Callable[..., ImageSet]] = {}
-
-
-def register(kind: str):
-    """Register ``builder(**config) -> ImageSet`` under ``kind`` (its schema is in ``catalog.IMAGE_SETS``)."""
-    if kind not in IMAGE_SETS:
-        raise ValueError(f"image set kind {kind!r} is missing from catalog.IMAGE_SETS (params could not name it)")
-
-    def wrap(builder):
-        _BUILDERS[kind] = builder
-        return builder
-    return wrap
-
-
 def build_image_set(kind: str, **config) -> ImageSet:
-    if kind not in _BUILDERS:
-        raise ValueError(f"unknown image set kind {kind!r}; known: {sorted(_BUILDERS)}")
-    return _BUILDERS[kind](**config)
+    """Build a set with ``IMAGE_SET`` of ``pipeline_lib/data/imagesets/<kind>.py``; settings left out take defaults."""
+    if kind not in kinds(IMAGE_SETS):
+        raise ValueError(f"unknown image set kind {kind!r}; known: {sorted(kinds(IMAGE_SETS))}")
+    builder = importlib.import_module(f"pipeline_lib.data.imagesets.{kind}").IMAGE_SET
+    return builder(**{**defaults(IMAGE_SETS, kind), **config})
 
 
 def held_out_mask(n: int, fraction: float, seed: int) -> torch.Tensor:

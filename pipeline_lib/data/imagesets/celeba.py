@@ -17,7 +17,20 @@ from PIL import Image
 
 from pipeline_lib.config.catalog import celeba_schema
 from pipeline_lib.util.runtime import seeded
-from pipeline_lib.data.imagesets.base import ImageSet, held_out_mask, register
+from pipeline_lib.data.imagesets.base import ImageSet, held_out_mask
+
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "folder": ("build", ..., "path", "the image folder"),
+    "attributes_file": ("build", ..., "path", "list_attr_celeba.txt layout: count, names, one line per image"),
+    "attributes": ("build", ..., {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+                                  "minItems": 1, "uniqueItems": True}, "the attributes to label (all binary)"),
+    "resolution": ("build", ..., "resolution", "image side after crop and area resize"),
+    "held_out": ("build", ..., "fraction", "fraction kept out of training"),
+    "seed": ("build", ..., "seed", "the held-out split (and, + 1, the max_images subset)"),
+    "max_images": ("build", None, {"type": ["integer", "null"], "minimum": 10}, "keep a seeded random subset"),
+    "crop": ("build", None, {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0},
+                             "minItems": 3, "maxItems": 3}, "[left, top, size] in source pixels (null: central square)"),
+}
 
 
 def read_attribute_file(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
@@ -57,9 +70,8 @@ def load_image(path: Path, resolution: int, crop: list[int] | None) -> torch.Ten
         return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)
 
 
-@register("celeba")
 def build_celeba(folder: str, attributes_file: str, attributes: list[str], resolution: int, held_out: float,
-                 seed: int, max_images: int | None = None, crop: list[int] | None = None) -> ImageSet:
+                 seed: int, max_images: int | None, crop: list[int] | None) -> ImageSet:
     names, files, values = read_attribute_file(attributes_file)
     unknown = [a for a in attributes if a not in names]
     if unknown:
@@ -76,3 +88,6 @@ def build_celeba(folder: str, attributes_file: str, attributes: list[str], resol
             "positive_fraction": {a: float(targets[:, j].mean()) for j, a in enumerate(attributes)}}
     return ImageSet(images, targets, torch.full((len(rows),), -1, dtype=torch.long), mask,
                     celeba_schema({"attributes": attributes}), info)
+
+
+IMAGE_SET = build_celeba

@@ -19,7 +19,13 @@ import torch
 from torch.nn import functional as F
 
 from pipeline_lib.config.catalog import DIGITS_MEASURES as MEASURES, DIGITS_SCHEMA as SCHEMA
-from pipeline_lib.data.imagesets.base import ImageSet, held_out_mask, quantile_scale, register
+from pipeline_lib.data.imagesets.base import ImageSet, held_out_mask, quantile_scale
+
+SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/definitions.py
+    "resolution": ("build", 16, "resolution", "side the 8x8 images are upsampled to (bilinear)"),
+    "held_out": ("build", 0.2, "fraction", "fraction kept out of GAN and predictor training"),
+    "seed": ("build", ..., "seed", "the held-out split"),
+}
 
 LOOP_CLASSES = (0, 6, 8, 9)
 
@@ -49,7 +55,6 @@ def load_digit_images(resolution: int) -> tuple[torch.Tensor, torch.Tensor]:
     return images.clamp(0, 1), torch.tensor(data.target, dtype=torch.long)
 
 
-@register("digits")
 def build_digits(resolution: int, held_out: float, seed: int) -> ImageSet:
     images, classes = load_digit_images(resolution)
     mask = held_out_mask(len(images), held_out, seed)
@@ -61,3 +66,6 @@ def build_digits(resolution: int, held_out: float, seed: int) -> ImageSet:
             "loop_classes": list(LOOP_CLASSES), "quantile_knots": {m: knots[:, j].tolist()
                                                                     for j, m in enumerate(MEASURES)}}
     return ImageSet(images, targets, classes, mask, SCHEMA, info)
+
+
+IMAGE_SET = build_digits
