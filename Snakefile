@@ -14,9 +14,11 @@ from pipeline_lib.workflow.code import code_digest, job_code
 from pipeline_lib.workflow.dag import MethodSettings, alternatives, stage_cfg, whole_cfg
 from pipeline_lib.config.params import (
     benchmark_targets,
+    bounds_of,
     curvature_datasets,
     datasets_of,
     datasets_with_predictor,
+    edited_methods,
     validate_params,
     with_replicate_datasets,
     with_sweep_datasets,

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from pipeline_lib.data.generators import load_generator
-from pipeline_lib.config.params import benchmark_targets, load_params
+from pipeline_lib.config.params import benchmark_targets, edited_methods, load_params
 from pipeline_lib.attributes.predictor import load_predictor
 from pipeline_lib.workflow.workspace import planned_jobs, tool_env
 
@@ -54,9 +54,9 @@ def networks(workspace: Path, dataset: str):
 
 
 def edited_images(params: dict, dataset: str) -> int:
-    """Images the edit stages must generate and measure: methods x targets x codes x strengths."""
+    """Images the edit stages must generate and measure: methods (and bounds) x targets x codes x strengths."""
     per_path = params["datasets"][dataset]["sampling"]["n_edit"] * (params["edit"]["steps"] + 1)
-    return len(params["benchmark"]["methods"]) * len(benchmark_targets(params, dataset)) * per_path
+    return len(edited_methods(params, dataset)) * len(benchmark_targets(params, dataset)) * per_path
 
 
 def forward_seconds_per_image(gen, pred, batch: int, repeats: int = 3) -> float:

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from bench.common import edited_images, forward_seconds_per_image, networks, require_only, wall
+from pipeline_lib.config.params import edited_methods
 from pipeline_lib.workflow.workspace import copy_workflow
 
 
@@ -38,7 +39,7 @@ def main(workspace, dataset):
     images = edited_images(params, dataset)
     floor = images * forward_seconds_per_image(gen, pred, params["edit"]["batch_size"])
     cores = str(params.get("threads", 1))
-    methods = params["benchmark"]["methods"]
+    methods = edited_methods(params, dataset)
     with tempfile.TemporaryDirectory(prefix="latentbench-floor-") as scratch:
         scratch = Path(scratch)
         copy_workflow(workspace, scratch, ("params.yaml", f"data/{dataset}", f"reports/{dataset}"))

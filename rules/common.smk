@@ -22,8 +22,9 @@ def _digest(files):
 
 
 def edits_of(dataset):
-    """One folder per method: data/{dataset}/edits/{method}/{target}.parquet for every target."""
-    return expand("data/{dataset}/edits/{method}", dataset=dataset, method=METHODS)
+    """One folder per method, and per bound where the dataset has an oracle (benchmark.bounds):
+    data/{dataset}/edits/{method}/{target}.parquet for every target."""
+    return expand("data/{dataset}/edits/{method}", dataset=dataset, method=edited_methods(config, dataset))
 
 
 def has_images(dataset):

@@ -13,6 +13,7 @@ rule score:
     params:
         code=code("score"),
         cfg=stage_cfg(config, metric="metric"),
+        bounds=lambda wc: ",".join(bounds_of(config, wc.dataset)),  # their rows get bound = True
     threads: TORCH_THREADS
     log:
         "logs/{dataset}/score.log",
@@ -20,5 +21,5 @@ rule score:
         ENV
     shell:
         "python -m stages.score --cfg '{params.cfg}' --dataset {wildcards.dataset}"
-        " --predictor {input.predictor} --predictor-eval {input.evaluation} --out-mds {output.mds}"
+        " --predictor {input.predictor} --predictor-eval {input.evaluation} --bounds '{params.bounds}' --out-mds {output.mds}"
         " --out-mdc {output.mdc} --out-metrics {output.metrics} --log {log} {input.edits}"

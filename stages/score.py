@@ -18,11 +18,12 @@ from stages.common import cfg_option, log_option, stage
 @click.option("--dataset", required=True)
 @click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--predictor-eval", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--bounds", default="", help="Methods that are upper bounds (read the oracle), comma-separated.")
 @click.option("--out-mds", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-mdc", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-metrics", required=True, type=click.Path(dir_okay=False))
 @click.argument("edits", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_metrics, edits, log_path):
+def main(cfg, dataset, predictor_path, predictor_eval, bounds, out_mds, out_mdc, out_metrics, edits, log_path):
     """EDITS are method folders .../edits/<method> holding <target>.parquet tables."""
     m = cfg["metric"]
     with stage("score", cfg, m["seed"], log=log_path, edits=len(edits), out_mds=out_mds,
@@ -40,6 +41,7 @@ def main(cfg, dataset, predictor_path, predictor_eval, out_mds, out_mdc, out_met
         tasks = scores["task_type"] != "summary"
         scores.loc[tasks, "predictor_error"] = scores.loc[tasks, "attribute"].map(
             lambda a: sum(map(error, members(a))) / len(members(a)))
+        scores["bound"] = scores["method"].isin(bounds.split(","))  # upper bounds: marked, never ranked
         write_parquet(scores, out_mds)
         write_parquet(curves, out_mdc)
         write_text(out_metrics, json.dumps(metrics_json(scores, errors), indent=2, sort_keys=True) + "\n")

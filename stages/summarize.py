@@ -5,6 +5,7 @@ import pandas as pd
 from pipeline_lib.util.atomic import save_figure, write_text
 from pipeline_lib.report.pages import cross_dataset_html
 from pipeline_lib.report.plots import cross_dataset_figure, cross_dataset_markdown
+from pipeline_lib.scoring.bounds import bound_methods
 from pipeline_lib.data.tables import read_table
 from pipeline_lib.scoring.rows import task_rows
 from stages.common import cfg_option, log_option, stage
@@ -23,9 +24,10 @@ def main(cfg, out_table, out_html, out_figure, scores, log_path):
         table = task_rows(pd.concat([read_table(p) for p in scores]))
         means = (table[table["source"] == "pred"].pivot_table(index="method", columns="dataset", values="mds",
                                                               aggfunc="mean", sort=True))
-        write_text(out_table, cross_dataset_markdown(means))
-        write_text(out_html, cross_dataset_html(means))
-        save_figure(cross_dataset_figure(means), out_figure)
+        bounds = bound_methods(table)
+        write_text(out_table, cross_dataset_markdown(means, bounds))
+        write_text(out_html, cross_dataset_html(means, bounds))
+        save_figure(cross_dataset_figure(means, bounds), out_figure)
 
 
 if __name__ == "__main__":

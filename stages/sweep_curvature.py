@@ -20,8 +20,8 @@ def main(cfg, out_table, out_figure, scores, log_path):
     knob, values = cfg["knob"], cfg["values"]
     with stage(f"sweep[{knob}]", cfg, 0, log=log_path, out_table=out_table, out_figure=out_figure):
         frames = [task_rows(read_table(p)).assign(**{knob: v}) for p, v in zip(scores, values)]
-        table = (pd.concat(frames).groupby(["method", "source", knob], as_index=False)["mds"].mean()
-                 .rename(columns={"mds": "mean_mds"}))
+        table = (pd.concat(frames).groupby(["method", "source", knob, "bound"], as_index=False)["mds"].mean()
+                 .rename(columns={"mds": "mean_mds"}))  # bound: an upper bound, not a method
         write_parquet(table, out_table)
         save_figure(sweep_figure(table, knob), out_figure)
 

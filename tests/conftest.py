@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_lib.config.params import benchmark_targets
+from pipeline_lib.config.params import benchmark_targets, edited_methods
 from pipeline_lib.workflow.workspace import copy_workflow, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,10 +28,9 @@ def make_workspace(path: Path) -> Path:
 
 
 def edit_grids(params: dict) -> set[str]:
-    """The edit grids a run of ``params`` draws, under reports/: one per dataset, method and target."""
-    bench = params["benchmark"]
-    return {f"{dataset}/grids/{method}/{target}.png" for dataset in bench["datasets"] for method in bench["methods"]
-            for target in benchmark_targets(params, dataset)}
+    """The edit grids a run of ``params`` draws, under reports/: one per dataset, method (or bound) and target."""
+    return {f"{dataset}/grids/{method}/{target}.png" for dataset in params["benchmark"]["datasets"]
+            for method in edited_methods(params, dataset) for target in benchmark_targets(params, dataset)}
 
 
 @pytest.fixture(scope="session", autouse=True)

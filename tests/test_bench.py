@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run
-from pipeline_lib.config.params import benchmark_targets, load_params
+from pipeline_lib.config.params import benchmark_targets, edited_methods, load_params
 
 pytestmark = pytest.mark.workflow  # the benches run on the tiny run's workspace
 
@@ -56,7 +56,7 @@ def test_floor_bench_prints_the_total_then_each_method_and_leaves_the_workspace_
     ws = tmp_path / "ws"
     shutil.copytree(tiny_run, ws, symlinks=True)  # a workspace of its own to check below
     params = load_params(ws / "params.yaml")
-    methods = params["benchmark"]["methods"]
+    methods = edited_methods(params, "shapes")  # the bound's edits run too
     before = _files(ws)
     out = run([sys.executable, "-m", "bench.floor", "--workspace", str(ws)], ROOT).stdout.splitlines()
     assert len(out) == 1 + len(methods), out

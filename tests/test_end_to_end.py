@@ -15,7 +15,8 @@ import yaml
 
 from pipeline_lib.workflow.workspace import planned_jobs
 from pipeline_lib.workflow.dag import snakemake_jobs
-from pipeline_lib.config.params import benchmark_targets, load_params
+from pipeline_lib.config.params import benchmark_targets, bounds_of, edited_methods, load_params
+from pipeline_lib.scoring.bounds import label
 from pipeline_lib.scoring.rows import is_summary, task_rows
 
 from conftest import edit_grids, make_workspace, run, tool_env
@@ -68,7 +69,8 @@ def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
     scores, summaries = task_rows(table), table[is_summary(table)]
     assert set(scores["source"]) == sources  # a trained GAN has no oracle
     params = load_params(tiny_run / "params.yaml")
-    assert set(scores["method"]) == set(params["benchmark"]["methods"])
+    assert set(scores["method"]) == set(edited_methods(params, dataset))  # the bound too, where an oracle is
+    assert set(scores.loc[scores["bound"], "method"]) == set(bounds_of(params, dataset))
     assert set(scores["attribute"]) == set(benchmark_targets(params, dataset))
     assert scores["mds"].between(0, 1).all() and scores["arrival"].between(0, 1).all()
     assert (scores["ci_low"] <= scores["ci_high"]).all()
@@ -81,10 +83,14 @@ def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
 
 
 def test_cross_dataset_table_has_every_method_and_dataset(tiny_run):
-    bench = load_params(tiny_run / "params.yaml")["benchmark"]
+    params = load_params(tiny_run / "params.yaml")
+    bench = params["benchmark"]
     table = (tiny_run / "reports/benchmark/mds.md").read_text().splitlines()
     assert table[0] == f"| method | {' | '.join(sorted(bench['datasets']))} | mean over datasets |"
-    assert sorted(row.split("|")[1].strip() for row in table[2:]) == sorted(bench["methods"])  # a row each
+    bounds = sorted({b for d in bench["datasets"] for b in bounds_of(params, d)})
+    rows = [row.split("|")[1].strip() for row in table[2:]]
+    assert rows[len(rows) - len(bounds):] == [label(b, bounds) for b in bounds]  # a row each, the bounds last
+    assert sorted(rows[:len(rows) - len(bounds)]) == sorted(bench["methods"])
     gan = json.loads((tiny_run / "data/digits/generator_eval.json").read_text())
     assert gan["class_kl"] >= 0 and len(gan["generated_class_histogram"]) == 10
 
@@ -122,7 +128,9 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
 def test_show_prints_the_mds_table(tiny_run):
     out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "show", "--format", "json"], tiny_run).stdout
     rows = json.loads(out)
-    assert {r["method"] for r in rows} == set(load_params(tiny_run / "params.yaml")["benchmark"]["methods"])
+    params = load_params(tiny_run / "params.yaml")
+    assert {(r["dataset"], r["method"]) for r in rows} == {
+        (d, label(m, bounds_of(params, d))) for d in params["benchmark"]["datasets"] for m in edited_methods(params, d)}
     assert all(0 <= r["mean"] <= 1 for r in rows)
 
 

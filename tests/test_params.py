@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline_lib.config.params import ParamsError, benchmark_targets, load_params, validate_params
+from pipeline_lib.config.params import (ParamsError, benchmark_targets, bounds_of, edited_methods, load_params,
+                                        validate_params)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,6 +42,10 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["text"]["edit"].update(kinds=["colour+colour"]), "same fact twice"),
     (lambda p: p["text"]["edit"].update(kinds=["mood"]), "text.edit.kinds"),
     (lambda p: p["text"]["predictor"].update(pca_dim=0), "text.predictor.pca_dim"),
+    (lambda p: p["benchmark"]["methods"].append("sgf_bound"), "benchmark.methods: 'sgf_bound' reads the oracle"),
+    (lambda p: p["benchmark"].update(bounds=["sgf"]), "is a method, not a bound"),
+    (lambda p: p["benchmark"].update(bounds=["oracle_magic"]), "benchmark.bounds: unknown entry 'oracle_magic'"),
+    (lambda p: p["methods"]["sgf"].update(noise_std="some"), "methods.sgf.noise_std"),
 ])
 def test_bad_params_are_rejected_with_the_key_named(params, mutate, fragment):
     mutate(params)
@@ -66,3 +71,10 @@ def test_a_run_of_one_dataset_may_keep_attributes_of_the_others(params):
     assert validate_params(params) is params
     assert benchmark_targets(params, "digits") == ["loop"]     # the run edits what its dataset measures
     assert benchmark_targets(params, "shapes") == ["size"]     # the other dataset keeps its choice
+
+
+def test_bounds_run_only_where_the_generator_has_an_oracle(params):
+    assert bounds_of(params, "shapes") == ["sgf_bound"] and bounds_of(params, "digits") == []
+    assert edited_methods(params, "shapes") == [*params["benchmark"]["methods"], "sgf_bound"]
+    del params["benchmark"]["bounds"]  # optional: no bounds anywhere
+    assert bounds_of(validate_params(params), "shapes") == []

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from conftest import run
-from pipeline_lib.config.params import load_params
+from pipeline_lib.config.definitions import kind_of
+from pipeline_lib.config.params import edited_methods, load_params
 from pipeline_lib.workflow.workspace import planned_jobs
 
 pytestmark = pytest.mark.workflow
@@ -60,7 +61,9 @@ def test_editing_a_method_module_reruns_exactly_its_jobs(tiny_run, tmp_path):
     with open(ws / "pipeline_lib/methods/sgf.py", "a") as module:
         module.write("\n# a change to SGF's code\n")
     params = load_params(ws / "params.yaml")
-    assert planned_jobs(ws) == _downstream(params, "fit_method", "edit")  # SGF's fit and edit on each dataset
+    runs_sgf = sum(kind_of(m, params["methods"][m]) in ("sgf", "sgf_bound")  # the bound runs SGF's loop
+                   for d in params["benchmark"]["datasets"] for m in edited_methods(params, d))
+    assert planned_jobs(ws) == {**_downstream(params), "fit_method": runs_sgf, "edit": runs_sgf}
     assert planned_jobs(ws, "text") == {"fit_text_sgf": 1, "text_edit": 1, "text_score": 1, "text_plot": 1,
                                         "text": 1}  # SGF's text edit, not the gradient's
 
@@ -69,6 +72,12 @@ def test_changing_an_edit_setting_reruns_the_edits_and_not_the_fit(tiny_run, tmp
     ws = _copy(tiny_run, tmp_path / "ws")
     params = _set_params(ws, lambda p: p["methods"]["sgf"].update(neumann_terms=2))
     assert planned_jobs(ws) == {**_downstream(params, "edit"), "record_params": 1}
+
+
+def test_changing_sgf_noise_std_refits_sgf_on_each_dataset_and_nothing_else(tiny_run, tmp_path):
+    ws = _copy(tiny_run, tmp_path / "ws")
+    params = _set_params(ws, lambda p: p["methods"]["sgf"].update(noise_std=0.5))  # a fit setting: F retrains
+    assert planned_jobs(ws) == {**_downstream(params, "fit_method", "edit"), "record_params": 1}
 
 
 def test_a_new_method_is_one_module_and_a_params_entry(tiny_run, tmp_path):

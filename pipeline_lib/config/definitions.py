@@ -16,6 +16,8 @@ Generator kinds also assign ``ORIGIN``: ``procedural`` (renders its own labeled 
 (the pipeline trains it on a real image set) or ``imported`` (read from a user's file).
 A params entry ``methods.<name>`` runs kind ``<name>``, or the one its ``kind`` key names, so a
 variant of a method (another seed, SGF without training noise) is params, not code.
+
+A module that also assigns ``READS_ORACLE = True`` is an upper bound, not a method (:func:`oracle_kinds`).
 """
 from __future__ import annotations
 
@@ -143,6 +145,14 @@ def generators_of(origin: str) -> list[str]:
 def defaults(family: Family, kind: str, role: str | None = None) -> dict:
     """The settings of ``kind`` that have a default (only ``role``'s when given) -> their defaults."""
     return {n: s.default for n, s in kinds(family)[kind].items() if not s.required and role in (None, s.role)}
+
+
+@functools.cache
+def oracle_kinds() -> frozenset[str]:
+    """The kinds whose module sets ``READS_ORACLE = True``: upper bounds that read the generator's true
+    attributes, run only under ``benchmark.bounds`` on datasets with an oracle, never ranked as methods."""
+    return frozenset(kind for kind in method_kinds()
+                     if _literal(METHODS.directory / f"{kind}.py", "READS_ORACLE") is True)
 
 
 def kind_of(name: str, entry: dict) -> str:

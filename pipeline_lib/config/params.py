@@ -11,7 +11,7 @@ import yaml
 from pipeline_lib.config.attribute_schema import AttributeSchema
 from pipeline_lib.config.catalog import PROCEDURAL_SCHEMAS, declared_schema, image_set_schema
 from pipeline_lib.config.definitions import (GENERATORS, IMAGE_SETS, METHODS, Family, entry_schema, generator_origins,
-                                             generators_of, kind_of, kinds, method_kinds)
+                                             generators_of, kind_of, kinds, method_kinds, oracle_kinds)
 
 
 class ParamsError(ValueError):
@@ -49,6 +49,17 @@ def validate_params(params: dict) -> dict:
         if name not in params["methods"]:
             raise ParamsError(f"benchmark.methods: unknown method {name!r}: no entry methods.{name}; "
                               f"defined: {sorted(params['methods'])}; kinds: {sorted(method_kinds())}")
+        if kind_of(name, params["methods"][name]) in oracle_kinds():
+            raise ParamsError(f"benchmark.methods: {name!r} reads the oracle (kind "
+                              f"{kind_of(name, params['methods'][name])!r}): it is an upper bound, not a method; "
+                              f"list it under benchmark.bounds")
+    for name in bench.get("bounds", []):
+        if name not in params["methods"]:
+            raise ParamsError(f"benchmark.bounds: unknown entry {name!r}: no entry methods.{name}; "
+                              f"defined: {sorted(params['methods'])}")
+        if kind_of(name, params["methods"][name]) not in oracle_kinds():
+            raise ParamsError(f"benchmark.bounds: {name!r} (kind {kind_of(name, params['methods'][name])!r}) is a "
+                              f"method, not a bound; bound kinds: {sorted(oracle_kinds())}")
     if bench["attributes"] != "all":
         # an attribute may belong to a defined dataset the run leaves out (e.g. `latentbench run --dataset`)
         defined = {name: attribute_names(params, name) for name in params["datasets"]}
@@ -169,6 +180,18 @@ def attribute_names(params: dict, dataset: str) -> list[str]:
     """Attribute and group names the dataset's predictor measures."""
     schema = dataset_schema(params, dataset)
     return [*schema.names, *schema.groups]
+
+
+def bounds_of(params: dict, dataset: str) -> list[str]:
+    """The entries of ``benchmark.bounds`` that run on ``dataset``: all of them where its generator has an
+    oracle (a procedural kind), none elsewhere."""
+    has_oracle = params["datasets"][dataset]["generator"]["kind"] in generators_of("procedural")
+    return list(params["benchmark"].get("bounds", [])) if has_oracle else []
+
+
+def edited_methods(params: dict, dataset: str) -> list[str]:
+    """What edits ``dataset``: ``benchmark.methods``, then its :func:`bounds_of`."""
+    return [*params["benchmark"]["methods"], *bounds_of(params, dataset)]
 
 
 def benchmark_targets(params: dict, dataset: str) -> list[str]:

@@ -11,10 +11,26 @@ runs F once at ``(z, c)`` and keeps what its tangent map needs, so the 1 + K pro
 cost one matrix product per layer each, with no Jacobian formed and no forward repeated.
 
 Choices of ours: the planned attributes ``c*(t) = c0 + t (c1 - c0)`` (c1: c0 with the task's
-entries set to their targets) include the attributes to keep. In closed loop each step asks
+entries set to their targets) include the attributes to keep; a binary target (a probability) is
+planned on the same line in logit space, toward 0.99 (or 0.01), so its plan stays inside (0, 1) at
+every t (see :func:`plan`). In closed loop each step asks
 for ``dc = c*(t + dt) - C(G(z))``, so drift of any attribute is steered back; in open loop
 ``dc = c*(t + dt) - c*(t)`` at ``c = c*(t)``. Strengths map to time linearly,
 ``t = t_max * s / s_max``; ``t_max > 1`` lets the path run past the target.
+
+Training noise (fit settings ``noise_std``, ``noise_grid``, ``grid_epochs``): trained by plain MSE,
+``F(z, C(G(z))) = z`` is best fitted by a near-identity in z that ignores c (issue 18). Trained as a
+denoiser, ``F(z + sigma eps, C(G(z))) = z`` with eps standard normal, F must read c to undo the noise.
+``noise_std: 0`` is the paper's training. ``auto`` chooses sigma by the guide alone (the predictor the
+method is given; never an oracle): per sigma of ``noise_grid`` F is trained for ``grid_epochs`` from the
+same seed, its response ``R`` (below) is measured on its held-out codes, and the sigma of least
+``response_gap`` wins (ties: the smaller sigma), then F is trained in full at that sigma. ``response_gap``
+is the median over codes and eigenvalues of ``|1 - lambda(R)|``: in closed loop each step asks for the
+remaining gap ``dc`` and gets ``R dc``, so ``I - R`` is what one step leaves, per eigen-direction (0:
+faithful; 1: F ignores c; above 1: the loop diverges). The off-target mass is not the criterion: it grows
+with the on-target response (a ratio of about 1.5-3 at every sigma on shapes) and closed loop steers it
+back; the eigenvalues say whether that loop converges. The fit report's ``noise`` holds the setting, the
+grid, each candidate's response figures and the chosen sigma.
 
 Solvers (edit setting ``solver``): ``neumann`` (the default, the paper's) truncates the series after
 K terms; it converges only when J_z's spectral radius is below 1, and the residual of the K-term sum
@@ -35,7 +51,8 @@ codes F was not trained on), written by ``summary()`` to the fit report:
   codes of the column mass ``sum_{i != j} |R_ij|``: how much asking for j moves the others), and
   ``response_eigenvalues`` (per code the real parts of R's eigenvalues sorted ascending, the median
   over codes of each rank: a spectrum, not tied to attributes) with ``response_median_eigenvalue``,
-  the median over codes and ranks. The fit fails when some ``response_diagonal`` is below
+  the median over codes and ranks, and ``response_gap``, the median of ``|1 - lambda|`` over codes and
+  (complex) eigenvalues. The fit fails when some ``response_diagonal`` is below
   ``min_response``; F that ignores ``c`` has R = 0. Without a generator and predictor (the text
   workflow fits F on captions alone) there is no response and no check.
 - ``Jz_spectral_radius``: per code ``|J_z^k u|^{1/k}`` by power iteration, max and median over codes.
@@ -77,7 +94,14 @@ SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/defini
                      "the fit fails when an attribute's median on-target response R_aa on held-out codes "
                      "(measured change per requested change through F, 1 = faithful) is below this; the "
                      "default only lets today's F pass, which does not steer shape (R ~ 0): see the README"),
-    "seed": ("fit", 23, "seed", "F's initialisation, batches and validation split"),
+    "noise_std": ("fit", "auto", {"oneOf": [{"const": "auto"}, {"type": "number", "minimum": 0}]},
+                  "training noise sigma (latent units): F(z + sigma eps, C(G(z))) = z; auto: the noise_grid value whose "
+                  "short training leaves the least closed-loop gap |1 - eig R| of the guide's response on held-out codes"),
+    "noise_grid": ("fit", [0.0, 0.25, 0.5, 1.0, 2.0],
+                   {"type": "array", "items": {"type": "number", "minimum": 0}, "minItems": 1, "uniqueItems": True},
+                   "noise_std auto: the sigmas tried"),
+    "grid_epochs": ("fit", 10, "count", "noise_std auto: epochs of each grid value's short training (at most epochs)"),
+    "seed": ("fit", 23, "seed", "F's initialisation, batches, noise and validation split"),
     "neumann_terms": ("edit", 3, "natural", "K in the Neumann series sum_{k=0..K} J_z^k of (I - J_z)^-1"),
     "t_max": ("edit", 1.5, "positive", "the path's end time (1 = planned arrival at the target)"),
     "closed_loop": ("edit", True, "flag", "re-measure c = C(G(z)) after every Euler step"),
@@ -91,6 +115,7 @@ SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/defini
 PROBE_CODES = 256  # held-out codes the fit diagnostics read
 PROBE_TERMS = 10  # Neumann term norms reported for k = 1..PROBE_TERMS
 KRYLOV_CYCLES = 10  # GMRES restarts at the most
+BINARY_PLAN_REACH = 0.99  # a binary target's planned probability at t = 1 (0.01 toward label 0): logit +-4.6
 
 
 class ModulatedLayer(nn.Module):
@@ -177,17 +202,24 @@ def frozen(mapping: AuxiliaryMapping) -> AuxiliaryMapping:
 
 
 def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *, epochs: int, batch_size: int,
-                  lr: float, val_fraction: float, patience: int,
-                  seed: int) -> tuple[dict[str, list[float]], torch.Tensor]:
-    """MSE ``F(z, c) = z`` on (N, d) codes and (N, c_dim) attributes, early stopping on validation.
+                  lr: float, val_fraction: float, patience: int, seed: int,
+                  noise_std: float = 0.0) -> tuple[dict[str, list[float]], torch.Tensor]:
+    """MSE ``F(z + sigma eps, c) = z`` on (N, d) codes and (N, c_dim) attributes, ``eps`` standard normal
+    (``sigma = noise_std``; 0 is the paper's ``F(z, c) = z``), early stopping on validation.
 
-    Restores the weights of the best validation epoch; returns the per-epoch losses and the
-    indices of the validation codes (in random order), which F was not trained on.
+    The validation codes get one fixed noise draw. Restores the weights of the best validation epoch;
+    returns the per-epoch losses and the indices of the validation codes (in random order), which F
+    was not trained on.
     """
     gen = seeded(seed)
     order = torch.randperm(len(z), generator=gen)
     n_val = max(int(len(z) * val_fraction), 1)
     val, train = order[:n_val], order[n_val:]
+
+    def noisy(idx: torch.Tensor) -> torch.Tensor:  # no draw at sigma 0: the paper's training, unchanged
+        return z[idx] + noise_std * torch.randn(len(idx), z.shape[1], generator=gen).to(z) if noise_std else z[idx]
+
+    z_val = noisy(val)
     opt = torch.optim.Adam(mapping.parameters(), lr=lr, betas=(0.5, 0.99))
     history: dict[str, list[float]] = {"train": [], "val": []}
     best, best_state, waited = float("inf"), None, 0
@@ -196,12 +228,12 @@ def train_mapping(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor, *
         perm = train[torch.randperm(len(train), generator=gen)]
         losses = []
         for idx in perm.split(batch_size):
-            loss = (mapping(z[idx], c[idx]) - z[idx]).square().mean()
+            loss = (mapping(noisy(idx), c[idx]) - z[idx]).square().mean()
             losses.append(guarded_step(opt, loss, lambda: "SGF mapping training produced a non-finite loss; "
                                                           "lower methods.sgf.lr"))
         mapping.eval()
         with torch.no_grad():
-            val_loss = (mapping(z[val], c[val]) - z[val]).square().mean().item()
+            val_loss = (mapping(z_val, c[val]) - z[val]).square().mean().item()
         if not math.isfinite(val_loss):
             raise FloatingPointError("SGF mapping validation loss is non-finite; check the labels for NaN")
         history["train"].append(sum(losses) / len(losses))
@@ -318,10 +350,12 @@ def response_summary(r: torch.Tensor) -> dict[str, list[float] | float]:
     r = r.detach().cpu().double()
     diagonal = r.diagonal(dim1=1, dim2=2)  # (n, k)
     off = r.abs().sum(1) - diagonal.abs()  # column j: sum_{i != j} |R_ij|
-    eigen = torch.linalg.eigvals(r).real.sort(dim=1).values  # (n, k)
+    complex_eigen = torch.linalg.eigvals(r)  # (n, k)
+    eigen = complex_eigen.real.sort(dim=1).values
     median = lambda x: x.quantile(0.5, dim=0).tolist()  # noqa: E731
     return {"response_diagonal": median(diagonal), "response_off_diagonal": median(off),
-            "response_eigenvalues": median(eigen), "response_median_eigenvalue": float(eigen.flatten().median())}
+            "response_eigenvalues": median(eigen), "response_median_eigenvalue": float(eigen.flatten().median()),
+            "response_gap": float((1 - complex_eigen).abs().flatten().median())}
 
 
 def spectral_radius(jz: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, iterations: int = 40) -> torch.Tensor:
@@ -361,6 +395,80 @@ def fit_diagnostics(mapping: AuxiliaryMapping, z: torch.Tensor, c: torch.Tensor,
     return out
 
 
+def choose_noise(train: Callable, latents: torch.Tensor, labels: torch.Tensor, generator, predictor,
+                 hyper: dict) -> dict:
+    """noise_std auto: per sigma of ``noise_grid`` a short training (``grid_epochs``) by ``train(latents, labels,
+    sigma, epochs) -> (F, losses, validation indices)``, the guide's response on its held-out codes, and the sigma
+    of least ``response_gap`` (ties: the smaller). Returns the grid, each candidate's figures and the choice."""
+    candidates = []
+    for sigma in hyper["noise_grid"]:
+        mapping, _, val = train(latents, labels, sigma, min(hyper["grid_epochs"], hyper["epochs"]))
+        probe = val[:PROBE_CODES].to(latents.device)
+        with torch.no_grad():
+            summary = response_summary(response_matrices(frozen(mapping), generator, predictor, latents[probe],
+                                                         labels[probe]))
+        candidates.append({"noise_std": sigma, **summary})
+        log.info("SGF noise_std %g: response gap %.3f, median eigenvalue %.3f", sigma, summary["response_gap"],
+                 summary["response_median_eigenvalue"])
+    best = min(candidates, key=lambda c: (c["response_gap"], c["noise_std"]))
+    return {"grid": list(hyper["noise_grid"]), "grid_epochs": hyper["grid_epochs"], "candidates": candidates,
+            "chosen": best["noise_std"]}
+
+
+def plan(c0: torch.Tensor, columns: list[int], target: torch.Tensor,
+         binary: bool) -> Callable[[torch.Tensor | float], torch.Tensor]:
+    """The planned attributes ``c*(t)`` (n, c_dim) of a path from ``c0`` (n, c_dim) whose ``columns`` go to
+    ``target`` (n, k) at t = 1, every other attribute kept at its start value.
+
+    Continuous: ``c0 + t (c1 - c0)``. Binary (a probability, target 0 or 1): the same line in logit
+    space toward ``BINARY_PLAN_REACH`` (0.99 or 0.01), so ``c*(t)`` stays inside (0, 1) for every t >= 0
+    (the linear plan, ``1.5 - 0.5 c0`` at t = 1.5, would leave it).
+    """
+    moved = c0[:, columns]
+    if binary:
+        tiny = torch.finfo(c0.dtype).eps
+        start = torch.logit(moved.clamp(tiny, 1 - tiny))
+        end = torch.logit(target.clamp(1 - BINARY_PLAN_REACH, BINARY_PLAN_REACH))
+        at = lambda t: torch.sigmoid(start + t * (end - start))  # noqa: E731
+    else:
+        at = lambda t: moved + t * (target - moved)  # noqa: E731
+
+    def planned(t):
+        c = c0.clone()
+        c[:, columns] = at(t)
+        return c
+
+    return planned
+
+
+def path_times(strengths: torch.Tensor, t_max: float) -> torch.Tensor:
+    """Strengths (S+1,) from 0 -> path times (S+1,) from 0 to ``t_max``, linearly."""
+    return t_max * strengths / strengths[-1].clamp_min(1e-12)
+
+
+@torch.no_grad()
+def integrate(z: torch.Tensor, task, times: torch.Tensor, measure: Callable[[torch.Tensor], torch.Tensor],
+              step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+              closed_loop: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Euler steps along the :func:`plan` of ``task`` from codes z (n, d) at ``times`` (S+1,).
+
+    ``measure(z)`` gives the attributes c (n, c_dim), ``step(z, c, dc)`` the code change (n, d) that changes
+    them by ``dc``. Closed loop asks each step for ``c*(t_next) - measure(z)``; open loop for
+    ``c*(t_next) - c*(t_prev)`` at ``c*(t_prev)``. Returns the codes (n, S+1, d) and the measurements
+    (n, m, c_dim) of the first m codes (closed loop: all but the last; open loop: the source).
+    """
+    c0 = measure(z)
+    planned = plan(c0, list(task.columns), task.target.to(c0), binary=task.kind == "binary")
+    codes, measured = [z], [c0]
+    for t_prev, t_next in zip(times[:-1], times[1:]):
+        current = codes[-1]
+        if closed_loop and len(measured) < len(codes):
+            measured.append(measure(current))
+        c = measured[-1] if closed_loop else planned(t_prev)
+        codes.append(current + step(current, c, planned(t_next) - c))
+    return torch.stack(codes, dim=1), torch.stack(measured, dim=1)
+
+
 def attribute_names(predictor, count: int) -> list[str]:
     """The predictor's attribute names, or a0, a1, .. for one without a schema."""
     schema = getattr(predictor, "schema", None)
@@ -375,15 +483,19 @@ class SGF(EditMethod):
 
     def fit(self, latents, labels, generator=None, predictor=None):
         h = self.hyper
-        torch.manual_seed(h["seed"])
-        self.mapping_ = self._mapping(latents.shape[1], labels.shape[1]).to(latents.device)
-        self.history_, val = train_mapping(self.mapping_, latents, labels, epochs=h["epochs"],
-                                           batch_size=h["batch_size"], lr=h["lr"], val_fraction=h["val_fraction"],
-                                           patience=h["patience"], seed=h["seed"])
+        if h["noise_std"] == "auto":
+            if generator is None or predictor is None:
+                raise ValueError("SGF noise_std: auto chooses sigma by the guide's response, which needs a generator "
+                                 "and a predictor; set noise_std to a number for a fit without them")
+            self.noise_ = {"setting": "auto", **choose_noise(self._train, latents, labels, generator, predictor, h)}
+        else:
+            self.noise_ = {"setting": h["noise_std"], "chosen": h["noise_std"]}
+        sigma = self.noise_["chosen"]
+        self.mapping_, self.history_, val = self._train(latents, labels, sigma, h["epochs"])
         self.editor_ = frozen(copy.deepcopy(self.mapping_))
         probe = val[:PROBE_CODES].to(latents.device)
         self.diagnostics_ = fit_diagnostics(self.editor_, latents[probe], labels[probe], generator, predictor)
-        log.info("SGF fit diagnostics: %s", self.diagnostics_)
+        log.info("SGF fit diagnostics (noise_std %g): %s", sigma, self.diagnostics_)
         if "response_diagonal" in self.diagnostics_:
             weak = {a: r for a, r in zip(attribute_names(predictor, labels.shape[1]),
                                          self.diagnostics_["response_diagonal"]) if r < h["min_response"]}
@@ -394,31 +506,29 @@ class SGF(EditMethod):
                                    f"for {listed} (1 = faithful; F may ignore c)")
         return self
 
+    def _train(self, latents, labels, noise_std: float, epochs: int):
+        """A fresh F (seeded) trained at ``noise_std`` for at most ``epochs``: (F, losses, validation indices)."""
+        h = self.hyper
+        torch.manual_seed(h["seed"])
+        mapping = self._mapping(latents.shape[1], labels.shape[1]).to(latents.device)
+        history, val = train_mapping(mapping, latents, labels, epochs=epochs, batch_size=h["batch_size"], lr=h["lr"],
+                                     val_fraction=h["val_fraction"], patience=h["patience"], seed=h["seed"],
+                                     noise_std=noise_std)
+        return mapping, history, val
+
     def path(self, z, task, strengths, generator, predictor):
         return self.trace(z, task, strengths, generator, predictor)[0]
 
     def trace(self, z, task, strengths, generator, predictor):
         """Closed loop measures every code but the last on the way; open loop only the source."""
         h = self.hyper
-        mapping = self.editor_.to(z.device)
-        times = h["t_max"] * strengths.to(z) / strengths[-1].clamp_min(1e-12)
-        with torch.no_grad():
-            c0 = predictor(generator(z))
-        c1 = c0.clone()
-        c1[:, list(task.columns)] = task.target.to(c0)
-        planned = lambda t: c0 + t * (c1 - c0)  # noqa: E731  (n, c_dim) attributes planned at time t
-        codes, measured, residuals = [z], [c0], []
-        for t_prev, t_next in zip(times[:-1], times[1:]):
-            current = codes[-1]
-            if h["closed_loop"] and len(measured) < len(codes):
-                with torch.no_grad():
-                    measured.append(predictor(generator(current)))
-            c = measured[-1] if h["closed_loop"] else planned(t_prev)
-            with torch.no_grad():
-                codes.append(current + self._step(mapping, current, c, planned(t_next) - c, residuals))
+        mapping, residuals = self.editor_.to(z.device), []
+        codes, measured = integrate(z, task, path_times(strengths, h["t_max"]).to(z),
+                                    lambda x: predictor(generator(x)),
+                                    lambda x, c, dc: self._step(mapping, x, c, dc, residuals), h["closed_loop"])
         if residuals:
             log.info("SGF GMRES: worst relative residual %.2e over %d steps", max(residuals), len(residuals))
-        return torch.stack(codes, dim=1), torch.stack(measured, dim=1)
+        return codes, measured
 
     def _step(self, mapping, z, c, dc, residuals: list[float]) -> torch.Tensor:
         """``(I - J_z)^{-1} J_c dc`` by the chosen solver; GMRES appends its worst residual to ``residuals``."""
@@ -432,18 +542,18 @@ class SGF(EditMethod):
     def state(self):
         return {"mapping": self.mapping_.state_dict(), "latent_dim": self.mapping_.out.out_features,
                 "c_dim": self.mapping_.layers[0].affine.in_features, "history": self.history_,
-                "diagnostics": self.diagnostics_}
+                "diagnostics": self.diagnostics_, "noise": self.noise_}
 
     def load_state(self, state):
         self.mapping_ = self._mapping(state["latent_dim"], state["c_dim"])
         self.mapping_.load_state_dict(state["mapping"])
         self.editor_ = frozen(copy.deepcopy(self.mapping_))
-        self.history_, self.diagnostics_ = state["history"], state["diagnostics"]
+        self.history_, self.diagnostics_, self.noise_ = state["history"], state["diagnostics"], state["noise"]
         return self
 
     def summary(self):
         checked = {"min_response": self.hyper["min_response"]} if "response_diagonal" in self.diagnostics_ else {}
-        return {"loss_history": self.history_, **self.diagnostics_, **checked}
+        return {"loss_history": self.history_, "noise": self.noise_, **self.diagnostics_, **checked}
 
 
 METHOD = SGF

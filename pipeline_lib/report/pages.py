@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from pipeline_lib.report.plots import mds_summary
+from pipeline_lib.scoring.bounds import label, ranked
 
 STYLE = """
 body { font-family: sans-serif; font-size: 14px; margin: 1.5em; color: #1e293b; }
@@ -38,10 +39,11 @@ def mds_html(scores: pd.DataFrame) -> str:
     return _page(f"MDS on {dataset}", table + note)
 
 
-def cross_dataset_html(means: pd.DataFrame) -> str:
-    """Mean MDS (methods x datasets) as an HTML page, methods ordered by their mean over datasets."""
-    table = means.assign(**{"mean over datasets": means.mean(axis=1)}).sort_values("mean over datasets",
-                                                                                   ascending=False)
+def cross_dataset_html(means: pd.DataFrame, bounds: set[str] = frozenset()) -> str:
+    """Mean MDS (methods x datasets) as an HTML page, methods ordered by their mean over datasets, then the
+    ``bounds`` (marked, unranked)."""
+    table = means.assign(**{"mean over datasets": means.mean(axis=1)})
+    table = table.loc[ranked(table["mean over datasets"], bounds)].rename(index=lambda m: label(m, bounds))
     # unnamed columns: a columns name ("dataset") would add a header cell over an empty column
     body = table.reset_index().rename_axis(columns=None).to_html(index=False, border=0,
                                                                  float_format="{:.3f}".format)

@@ -9,24 +9,27 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from pipeline_lib.scoring.rows import SUMMARIES, task_rows  # noqa: E402
+from pipeline_lib.scoring.bounds import bound_methods, label, ranked  # noqa: E402
 from pipeline_lib.util.images import to_grid  # noqa: E402
 
 
 def mdc_figure(curves: pd.DataFrame, scores: pd.DataFrame) -> plt.Figure:
     """One panel per target attribute; each method's MDC (predictor solid, oracle dashed), the legend
-    (with each curve's MDS) right of its panel so that it covers no curve."""
+    (with each curve's MDS) right of its panel so that it covers no curve; a bound in black, marked."""
     targets = list(dict.fromkeys(curves["attribute"]))
     cols = min(3, len(targets))
     rows = -(-len(targets) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 3.8 * rows), squeeze=False)
     methods = sorted(curves["method"].unique())
-    colours = dict(zip(methods, plt.cm.tab10.colors))
+    bounds = bound_methods(scores)
+    colours = {**dict(zip([m for m in methods if m not in bounds], plt.cm.tab10.colors)), **dict.fromkeys(bounds, "k")}
     mds = scores.set_index(["method", "attribute", "source"])["mds"]
     for ax, target in zip(axes.flat, targets):
         for (method, source), c in curves[curves["attribute"] == target].groupby(["method", "source"]):
             ax.plot(c["accuracy"], c["disentanglement"], "-o" if source == "pred" else "--",
                     color=colours[method], ms=3, lw=1.5 if source == "pred" else 1,
-                    label=f"{method}{' (oracle)' if source != 'pred' else ''}: {mds[method, target, source]:.2f}")
+                    label=f"{label(method, bounds)}{' (oracle)' if source != 'pred' else ''}: "
+                          f"{mds[method, target, source]:.2f}")
         ax.set(title=f"target: {target}", xlabel="accuracy A(s)", ylabel="disentanglement D(s)",
                xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
         ax.grid(alpha=0.3)
@@ -55,7 +58,7 @@ def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
 def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """The MDS table as text cells: one row per method with ``MDS [95% interval]`` per target attribute or
     group, the mean, the means over single attributes and over groups apart (where the table has them),
-    the mean arrival score (where it has it) and the oracle mean; a last row with the predictor's held-out
+    the mean arrival score (where it has it) and the oracle mean, by name, then the bounds (marked); a last row with the predictor's held-out
     error per target."""
     summaries = scores[scores["source"] == "pred"].set_index(["method", "attribute"])
     scores = task_rows(scores)
@@ -63,11 +66,11 @@ def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
     attrs = list(dict.fromkeys(pred["attribute"]))
     extra = [name for name in SUMMARIES if name in summaries.index.get_level_values("attribute")]
     arrival = ["arrival mean"] if "arrival" in pred else []
-    rows = []
-    for method, group in pred.groupby("method", sort=True):
+    bounds, rows = bound_methods(scores), []
+    for method, group in sorted(pred.groupby("method", sort=True), key=lambda item: item[0] in bounds):
         cell = group.set_index("attribute")
         oracle = scores[(scores["method"] == method) & (scores["source"] == "oracle")]["mds"]
-        rows.append([method]
+        rows.append([label(method, bounds)]
                     + [f"{cell.at[a, 'mds']:.3f} [{cell.at[a, 'ci_low']:.2f}, {cell.at[a, 'ci_high']:.2f}]"
                        if a in cell.index else "" for a in attrs]
                     + [f"{group['mds'].mean():.3f}"]
@@ -174,19 +177,25 @@ def _response_panel(ax: plt.Axes, summary: dict) -> None:
     ax.axhline(summary["response_median_eigenvalue"], color="black", ls="--", lw=1,
                label=f"median eigenvalue {summary['response_median_eigenvalue']:.2f}")
     ax.set_xticks(x, names, rotation=45, fontsize=7)
-    ax.set(ylabel="measured change per requested change", title="response to a requested change (held out)")
+    noise = summary.get("noise", {})
+    trained = f"\nF trained with noise sigma {noise['chosen']:g}" + (
+        f" (auto: least response gap over {noise['grid']})" if "grid" in noise else "") if noise else ""
+    ax.set(ylabel="measured change per requested change", title=f"response to a requested change (held out){trained}")
     ax.title.set_fontsize(9)
     ax.legend(fontsize=6)
 
 
 def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
-    """Mean MDS against a generator knob, one line per method; predictor and oracle side by side."""
+    """Mean MDS against a generator knob, one line per method (a bound black, dotted, marked); predictor
+    and oracle side by side."""
     sources = [s for s in ("pred", "oracle") if s in set(table["source"])]
+    bounds = bound_methods(table)
     fig, axes = plt.subplots(1, len(sources), figsize=(5 * len(sources), 3.8), squeeze=False, sharey=True)
     for ax, source in zip(axes.flat, sources):
         for method, rows in table[table["source"] == source].groupby("method", sort=True):
             rows = rows.sort_values(knob)
-            ax.plot(rows[knob], rows["mean_mds"], "-o", ms=4, label=method)
+            style = {"color": "k", "ls": ":"} if method in bounds else {}
+            ax.plot(rows[knob], rows["mean_mds"], "-o", ms=4, label=label(method, bounds), **style)
         ax.set(xlabel=knob, ylabel="mean MDS over targets", ylim=(0, 1.02),
                title="predictor" if source == "pred" else "oracle")
         ax.grid(alpha=0.3)
@@ -215,26 +224,27 @@ def gan_figure(history: dict[str, list[float]], samples, real, generated, kl: fl
     return fig
 
 
-def cross_dataset_markdown(means: pd.DataFrame) -> str:
-    """Mean MDS (methods x datasets) as markdown, methods ordered by their mean over datasets."""
-    order = means.mean(axis=1).sort_values(ascending=False).index
+def cross_dataset_markdown(means: pd.DataFrame, bounds: set[str] = frozenset()) -> str:
+    """Mean MDS (methods x datasets) as markdown, methods ordered by their mean over datasets, then the
+    ``bounds`` (marked, unranked)."""
     lines = ["| method | " + " | ".join(means.columns) + " | mean over datasets |",
              "|---" * (len(means.columns) + 2) + "|"]
-    for method in order:
+    for method in ranked(means.mean(axis=1), bounds):
         row = means.loc[method]
-        lines.append(f"| {method} | " + " | ".join("" if pd.isna(v) else f"{v:.3f}" for v in row)
+        lines.append(f"| {label(method, bounds)} | " + " | ".join("" if pd.isna(v) else f"{v:.3f}" for v in row)
                      + f" | {row.mean():.3f} |")
     return "\n".join(lines) + "\n"
 
 
-def cross_dataset_figure(means: pd.DataFrame) -> plt.Figure:
-    """Heat map of mean MDS, methods x datasets, each cell annotated."""
+def cross_dataset_figure(means: pd.DataFrame, bounds: set[str] = frozenset()) -> plt.Figure:
+    """Heat map of mean MDS, methods x datasets, each cell annotated; the ``bounds`` last, marked."""
+    means = means.loc[ranked(means.mean(axis=1), bounds)]
     fig, ax = plt.subplots(figsize=(1.6 * len(means.columns) + 2.5, 0.45 * len(means) + 1.4))
     im = ax.imshow(means.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(means.to_numpy()):
         ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black", fontsize=8)
     ax.set_xticks(range(len(means.columns)), means.columns)
-    ax.set_yticks(range(len(means)), means.index)
+    ax.set_yticks(range(len(means)), [label(m, bounds) for m in means.index])
     ax.set_title("mean MDS over targets (predictor)", fontsize=10)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()

@@ -251,13 +251,17 @@ def show(dataset, source, fmt):
 
 def _mds_by_method(scores: pd.DataFrame) -> pd.DataFrame:
     """One dataset's MDS rows -> a (methods, targets + mean) table: the mean over its targets, then the means
-    over single attributes and over group tasks (its summary rows, where it has them)."""
+    over single attributes and over group tasks (its summary rows, where it has them); the bounds after the
+    methods, marked."""
+    from pipeline_lib.scoring.bounds import bound_methods, label
+
+    bounds = bound_methods(scores)
     table = task_rows(scores).pivot_table(index="method", columns="attribute", values="mds").rename_axis(columns=None)
     table = table.assign(mean=table.mean(axis=1))
     summaries = scores[is_summary(scores)]
-    if not len(summaries):
-        return table
-    return table.join(summaries.pivot_table(index="method", columns="attribute", values="mds"))
+    if len(summaries):
+        table = table.join(summaries.pivot_table(index="method", columns="attribute", values="mds"))
+    return table.loc[sorted(table.index, key=lambda m: (m in bounds, m))].rename(index=lambda m: label(m, bounds))
 
 
 @main.command()

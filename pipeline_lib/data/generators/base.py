@@ -43,6 +43,11 @@ class Generator(nn.Module):
         """True attributes (n, n_attr) in [0, 1]; only procedural generators have them."""
         raise NotImplementedError(f"generator {self.kind!r} has no oracle")
 
+    def soft_attributes(self, z: torch.Tensor) -> torch.Tensor:
+        """The true attributes (n, n_attr) as functions differentiable in ``z`` (a binary one as a probability
+        whose label is the oracle's); only procedural generators have them."""
+        raise NotImplementedError(f"generator {self.kind!r} has no oracle")
+
     def latent_weight(self) -> torch.Tensor | None:
         """``A`` (out_features, latent_dim): the weight of the generator's first linear map of its codes,
         the matrix SeFa factorises; None when the generator exposes none (the default)."""

@@ -34,6 +34,7 @@ SETTINGS = {  # name: (role, default, type, doc); see pipeline_lib/config/defini
     "seed": ("model", 0, "seed", "the draw of the latent basis and the coupling matrix"),
 }
 N_NUISANCE = 2
+SQUARENESS_GAIN = 6.0  # the renderer blends circle and square by sigmoid(SQUARENESS_GAIN * s_0)
 
 
 def _phi(x: torch.Tensor) -> torch.Tensor:
@@ -102,12 +103,19 @@ class ShapesGenerator(Generator):
         f = _phi(s)
         return torch.cat([(s[:, :1] > 0).to(z.dtype), f[:, 1:]], dim=1)
 
+    def soft_attributes(self, z: torch.Tensor) -> torch.Tensor:
+        """The oracle differentiable in ``z`` (n, 6): shape as the squareness the renderer draws,
+        ``sigmoid(SQUARENESS_GAIN * s_0)`` (above 0.5 exactly where :meth:`attributes` says square), the rest
+        as :meth:`attributes`."""
+        s, _ = self.factor_scores(z)
+        return torch.cat([torch.sigmoid(SQUARENESS_GAIN * s[:, :1]), _phi(s[:, 1:])], dim=1)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Images (n, 3, R, R) in [0, 1], differentiable in ``z``."""
         s, nuisance = self.factor_scores(z)
         f = _phi(s)
         col = lambda t: t.view(-1, 1, 1)  # noqa: E731  (n,) -> (n, 1, 1) for broadcasting
-        squareness = col(torch.sigmoid(6.0 * s[:, 0]))
+        squareness = col(torch.sigmoid(SQUARENESS_GAIN * s[:, 0]))
         radius = col(0.11 + 0.16 * f[:, 1])
         dx, dy = self.grid_x - col(0.25 + 0.5 * f[:, 2]), self.grid_y - col(0.25 + 0.5 * f[:, 3])
         soft = self.edge_softness / self.resolution
