@@ -16,7 +16,7 @@ from pipeline_lib.config.params import (
     benchmark_targets,
     curvature_datasets,
     datasets_of,
-    datasets_with_predictor,
+    datasets_with_reader,
     validate_params,
     with_sweep_datasets,
 )
@@ -49,7 +49,7 @@ include: "rules/text.smk"
 
 rule all:
     input:
-        expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "predictor.png"]),
+        expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "readers.png"]),
         "reports/params.html",
         "reports/benchmark/mds.md",
     default_target: True

@@ -20,7 +20,7 @@ def strength_schedule(max_strength: float, steps: int) -> torch.Tensor:
 
 def edit_table(method: EditMethod, generator: Generator, predictor: AttributePredictor, z: torch.Tensor,
                task: Task, strengths: torch.Tensor, batch_size: int) -> pd.DataFrame:
-    """``z`` (n, d) -> one row per (code, step): strength, task, codes, predicted and oracle values.
+    """``z`` (n, d) -> one row per (code, step): strength, task, codes, the guide's and the oracle's values.
 
     Codes the method already measured on its way are not measured again (``EditMethod.trace``).
     """
@@ -42,5 +42,5 @@ def edit_table(method: EditMethod, generator: Generator, predictor: AttributePre
     for j, m in enumerate(task.members):
         task_cols[f"task_target_{m}"] = np.repeat(task.target[:, j].cpu().numpy(), p)
         task_cols[f"task_direction_{m}"] = np.repeat(task.direction[:, j].cpu().numpy(), p)
-    return pd.concat([index, pd.DataFrame(task_cols), attributes_frame(pred, names, "pred"),
+    return pd.concat([index, pd.DataFrame(task_cols), attributes_frame(pred, names, "guide"),
                       attributes_frame(oracle_values, names, "oracle"), codes_frame(flat)], axis=1)

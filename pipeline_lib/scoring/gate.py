@@ -16,7 +16,7 @@ import glob
 import json
 from pathlib import Path
 
-NOT_GATED = {"predictor_held_out_error"}
+NOT_GATED = {"judge_held_out_error", "guide_held_out_error"}
 DEFAULT_TOLERANCE = {"default": {"abs": 0.02, "rel": 0.05}}
 
 
