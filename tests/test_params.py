@@ -31,7 +31,7 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["datasets"]["digits"]["generator"].update(curvature=1.0), "datasets.digits.generator"),
     (lambda p: p["datasets"]["digits"]["images"].update(kind="mnist"), "datasets.digits.images.kind"),
     (lambda p: p["datasets"]["digits"].pop("images"), "add an images: section"),
-    (lambda p: p["datasets"]["shapes"]["predictor"].pop("held_out"), "datasets.shapes.predictor"),
+    (lambda p: p["datasets"]["shapes"]["guide"].pop("held_out"), "datasets.shapes.guide"),
     (lambda p: p["benchmark"].update(attributes=["size"]), "none of them is measured on dataset 'digits'"),
     (lambda p: p["text"].update(dataset="faces"), "text.dataset"),
     (lambda p: p["text"]["edit"].update(kinds=["colour+colour"]), "same fact twice"),

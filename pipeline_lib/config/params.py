@@ -107,6 +107,10 @@ def _check_dataset(name: str, dataset: dict) -> None:
     """
     kind = dataset["generator"]["kind"]
     images = "images" in dataset
+    if kind in PROCEDURAL and images:
+        raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
+    if kind in TRAINED and not images:
+        raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
     for role in ROLES:
         reader, where = dataset[role], f"datasets.{name}.{role}"
         declared = [a["name"] for a in reader.get("attributes", [])]
@@ -124,10 +128,6 @@ def _check_dataset(name: str, dataset: dict) -> None:
                               f"(e.g. kind: celeba) or set {role}.kind: torchscript")
         if "share" in reader and (role == "guide" or not images):
             raise ParamsError(f"{where}.share: only a judge trained on real images takes a share of them")
-    if kind in PROCEDURAL and images:
-        raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
-    if kind in TRAINED and not images:
-        raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
     trained = [role for role in ROLES if reader_kind(dataset, role) == "cnn"]
     if kind in IMPORTED and images and not trained:
         raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator, the guide and "
