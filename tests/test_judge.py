@@ -56,11 +56,14 @@ def test_judge_params_are_checked(params, mutate, fragment):
         validate_params(params)
 
 
-def test_an_imported_judge_must_read_the_guides_attributes(params):
+def test_an_imported_judge_must_read_the_guides_attributes_from_another_file(params):
     scripted = {"kind": "torchscript", "path": "external/p.pt", "resolution": 64, "logits": True,
                 "attributes": [{"name": "Smiling", "kind": "binary"}, {"name": "Young", "kind": "binary"}]}
     params["datasets"]["digits"]["judge"] = scripted
     with pytest.raises(ParamsError, match=r"datasets\.digits\.judge: measures \['Smiling', 'Young'\]"):
+        validate_params(params)
+    params["datasets"]["digits"]["guide"] = copy.deepcopy(scripted)
+    with pytest.raises(ParamsError, match=r"datasets\.digits\.judge\.path: the guide's file"):
         validate_params(params)
 
 

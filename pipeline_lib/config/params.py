@@ -129,6 +129,8 @@ def _check_dataset(name: str, dataset: dict) -> None:
         if "share" in reader and (role == "guide" or not images):
             raise ParamsError(f"{where}.share: only a judge trained on real images takes a share of them")
     trained = [role for role in ROLES if reader_kind(dataset, role) == "cnn"]
+    if not trained and dataset["guide"]["path"] == dataset["judge"]["path"]:
+        raise ParamsError(f"datasets.{name}.judge.path: the guide's file; the judge must be another network")
     if kind in IMPORTED and images and not trained:
         raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator, the guide and "
                           f"the judge come from files); remove it")
