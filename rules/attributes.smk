@@ -15,53 +15,96 @@ def train_reader_cfg(role):
                                 **(split if has_images(wc.dataset) else {}))(wc)
 
 
-for _role in ("guide", "judge"):
+rule import_guide:
+    input:
+        source=user_file("guide"),
+    output:
+        weights="data/{dataset}/guide.pt",
+        evaluation="data/{dataset}/guide_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "guide", "torchscript")),
+    params:
+        code=code("import_guide"),
+        cfg=stage_cfg(config, reader="datasets.{dataset}.guide"),
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/import_guide.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.import_guide --cfg '{params.cfg}' --source {input.source} --out {output.weights}"
+        " --out-eval {output.evaluation} --log {log}"
 
-    rule:
-        name: f"import_{_role}"
-        input:
-            source=user_file(_role),
-        output:
-            weights=f"data/{{dataset}}/{_role}.pt",
-            evaluation=f"data/{{dataset}}/{_role}_eval.json",
-        wildcard_constraints:
-            dataset=alternatives(datasets_with_reader(config, _role, "torchscript")),
-        params:
-            code=code(f"import_{_role}"),
-            cfg=stage_cfg(config, reader=f"datasets.{{dataset}}.{_role}"),
-        resources:
-            gpu=GPU,
-        log:
-            f"logs/{{dataset}}/import_{_role}.log",
-        conda:
-            ENV
-        shell:
-            f"python -m stages.import_{_role} --cfg '{{params.cfg}}' --source {{input.source}} --out {{output.weights}}"
-            " --out-eval {output.evaluation} --log {log}"
 
-    rule:
-        name: f"train_{_role}"
-        input:
-            source=reader_source,
-        output:
-            weights=f"data/{{dataset}}/{_role}.pt",
-            evaluation=f"data/{{dataset}}/{_role}_eval.json",
-        wildcard_constraints:
-            dataset=alternatives(datasets_with_reader(config, _role, "cnn")),
-        params:
-            code=code(f"train_{_role}"),
-            cfg=train_reader_cfg(_role),
-            source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
-        threads: TORCH_THREADS
-        resources:
-            gpu=GPU,
-        log:
-            f"logs/{{dataset}}/train_{_role}.log",
-        conda:
-            ENV
-        shell:
-            f"python -m stages.train_{_role} --cfg '{{params.cfg}}' {{params.source}} {{input.source}}"
-            " --out {output.weights} --out-eval {output.evaluation} --log {log}"
+rule train_guide:
+    input:
+        source=reader_source,
+    output:
+        weights="data/{dataset}/guide.pt",
+        evaluation="data/{dataset}/guide_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "guide", "cnn")),
+    params:
+        code=code("train_guide"),
+        cfg=train_reader_cfg("guide"),
+        source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/train_guide.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.train_guide --cfg '{params.cfg}' {params.source} {input.source}"
+        " --out {output.weights} --out-eval {output.evaluation} --log {log}"
+
+
+rule import_judge:
+    input:
+        source=user_file("judge"),
+    output:
+        weights="data/{dataset}/judge.pt",
+        evaluation="data/{dataset}/judge_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "judge", "torchscript")),
+    params:
+        code=code("import_judge"),
+        cfg=stage_cfg(config, reader="datasets.{dataset}.judge"),
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/import_judge.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.import_judge --cfg '{params.cfg}' --source {input.source} --out {output.weights}"
+        " --out-eval {output.evaluation} --log {log}"
+
+
+rule train_judge:
+    input:
+        source=reader_source,
+    output:
+        weights="data/{dataset}/judge.pt",
+        evaluation="data/{dataset}/judge_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "judge", "cnn")),
+    params:
+        code=code("train_judge"),
+        cfg=train_reader_cfg("judge"),
+        source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/train_judge.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.train_judge --cfg '{params.cfg}' {params.source} {input.source}"
+        " --out {output.weights} --out-eval {output.evaluation} --log {log}"
 
 
 rule label_latents:
