@@ -13,7 +13,7 @@ import torch
 
 from pipeline_lib.attributes.predictor import AttributePredictor, train_predictor
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.params import ROLES
+from pipeline_lib.config.catalog import ROLES
 
 VALIDATION = 0.1          # share of a reader's training samples held back for early stopping
 DEFAULT_MAX_ERROR = 0.15  # a reader section's max_error when it sets none

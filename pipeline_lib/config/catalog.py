@@ -19,6 +19,7 @@ DIGITS_SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "co
 PROCEDURAL = {"shapes": SHAPES_SCHEMA}   # generator kinds that render their own labeled images
 TRAINED = ("conv_gan",)                  # generator kinds the pipeline trains on a real image set
 IMPORTED = ("stylegan2", "torchscript")  # generator kinds read from a user's file (generator.path)
+ROLES = ("guide", "judge")               # the attribute readers: what methods read, what scores them
 
 
 def celeba_schema(config: dict) -> AttributeSchema:

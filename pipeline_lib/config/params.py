@@ -10,14 +10,11 @@ import yaml
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
 from pipeline_lib.config.definitions import entry_schema, kind_of, method_kinds
-from pipeline_lib.config.catalog import IMPORTED, PROCEDURAL, TRAINED, declared_schema, image_set_schema
+from pipeline_lib.config.catalog import IMPORTED, PROCEDURAL, ROLES, TRAINED, declared_schema, image_set_schema
 
 
 class ParamsError(ValueError):
     pass
-
-
-ROLES = ("guide", "judge")  # the attribute readers: what methods read, what scores them
 
 
 def _schema() -> dict:
