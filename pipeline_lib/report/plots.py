@@ -238,7 +238,7 @@ def cross_dataset_figure(means: pd.DataFrame) -> plt.Figure:
         ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black", fontsize=8)
     ax.set_xticks(range(len(means.columns)), means.columns)
     ax.set_yticks(range(len(means)), means.index)
-    ax.set_title("mean MDS over targets (predictor)", fontsize=10)
+    ax.set_title("mean MDS over targets (judge)", fontsize=10)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     return fig
