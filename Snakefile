@@ -17,7 +17,7 @@ from pipeline_lib.config.params import (
     bounds_of,
     curvature_datasets,
     datasets_of,
-    datasets_with_predictor,
+    datasets_with_reader,
     edited_methods,
     validate_params,
     with_replicate_datasets,
@@ -52,7 +52,7 @@ include: "rules/text.smk"
 
 rule all:
     input:
-        expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "predictor.png"]),
+        expand("reports/{dataset}/{name}", dataset=DATASETS, name=["mdc.png", "mds.md", "mds.html", "readers.png"]),
         expand("reports/{dataset}/generator.png", dataset=sorted(set(DATASETS) & set(datasets_of(config, "conv_gan")))),
         "reports/params.html",
         "reports/benchmark/mds.md",

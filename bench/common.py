@@ -46,11 +46,11 @@ def require_only(workspace: Path, allowed: set[str], *args: str) -> None:
 
 
 def networks(workspace: Path, dataset: str):
-    """The dataset's generator and predictor from the workspace, on the CPU, with params' thread count."""
+    """The dataset's generator and guide from the workspace, on the CPU, with params' thread count."""
     params = load_params(workspace / "params.yaml")
     torch.set_num_threads(params.get("threads", 1))
     data = workspace / "data" / dataset
-    return params, load_generator(data / "generator.pt"), load_predictor(data / "predictor.pt")
+    return params, load_generator(data / "generator.pt"), load_predictor(data / "guide.pt")
 
 
 def edited_images(params: dict, dataset: str) -> int:

@@ -49,7 +49,7 @@ def main(data, iterations):
     make_deterministic(0, 2)
     params = load_params()["methods"]
     data = Path(data)
-    gen, pred = load_generator(data / "generator.pt"), load_predictor(data / "predictor.pt")
+    gen, pred = load_generator(data / "generator.pt"), load_predictor(data / "guide.pt")
     latents = pd.read_parquet(data / "latents.parquet")
     z = codes_from(latents[latents["split"] == "fit"])
     variants = {

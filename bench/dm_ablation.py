@@ -18,13 +18,13 @@ import click
 import pandas as pd
 from bench.common import networks
 from bench.discovery_oracle import factor_correlations
-from pipeline_lib.attributes.tasks import make_task
+from pipeline_lib.attributes.tasks import make_task, tolerance_map
 from pipeline_lib.config.definitions import resolve
 from pipeline_lib.config.params import benchmark_targets
 from pipeline_lib.data.tables import codes_from, read_table, values_from
 from pipeline_lib.methods import build_method, load_method, save_method
 from pipeline_lib.methods.editing import edit_table, strength_schedule
-from pipeline_lib.scoring.mds import score_runs, tolerance_map
+from pipeline_lib.scoring.mds import score_runs
 from pipeline_lib.util.runtime import make_deterministic
 
 
@@ -36,22 +36,22 @@ def fit_and_score(params: dict, data: Path, gen, pred, name: str, hyper: dict, s
     fit, held_out = codes["split"] == "fit", codes["split"] == "edit"
     make_deterministic(hyper.get("seed", 0), params.get("threads"))
     start = time.perf_counter()
-    method = build_method(**hyper).fit(codes_from(codes[fit]), values_from(values[fit], pred.schema.names), gen, pred)
+    method = build_method(**hyper).fit(codes_from(codes[fit]), values_from(values[fit], pred.schema.names, "guide"), gen, pred)
     seconds = time.perf_counter() - start
     save_method(method, scratch / f"{name}.pt")
     edit = {k: v for k, v in resolve(name, hyper, "edit").items() if k != "kind"}
     editor = load_method(scratch / f"{name}.pt", **edit)
     m, e = params["metric"], params["edit"]
     make_deterministic(m["seed"], params.get("threads"))
-    z, start_values = codes_from(codes[held_out]), values_from(values[held_out], pred.schema.names)
-    tables = {}
+    z, start_values = codes_from(codes[held_out]), values_from(values[held_out], pred.schema.names, "guide")
+    tables, tolerances = {}, tolerance_map(pred.schema, m["tolerance"], m["tolerances"])
     for target in benchmark_targets(params, data.name):
-        task = make_task(pred.schema, target, start_values, m["delta"], m["seed"])
+        task = make_task(pred.schema, target, start_values, m["delta"], m["seed"], tolerances[target])
         tables[(name, target)] = edit_table(editor, gen, pred, z, task, strength_schedule(e["max_strength"], e["steps"]),
-                                            e["batch_size"])
-    sources = ["pred"] + (["oracle"] if gen.has_oracle else [])
+                                            e["batch_size"], e["refine"])
+    sources = ["guide"] + (["oracle"] if gen.has_oracle else [])  # a bench: the guide and the oracle, no judge
     _, scores = score_runs(tables, pred.schema, sources, delta=m["delta"], n_boot=m["bootstrap"], seed=m["seed"],
-                           tolerances=tolerance_map(pred.schema, m["tolerance"], m["tolerances"]))
+                           tolerances=tolerances)
     return method, scores, seconds
 
 
@@ -76,10 +76,10 @@ def main(workspace, seeds, iterations, scratch):
             corr = factor_correlations(method, gen, fit_codes[:512], hyper["eps_max"]).max(0).values
             mds = scores.groupby("source")["mds"].mean()
             rows.append({"variant": label, "seed": seed, **dict(zip(gen.schema.names, corr.tolist())),
-                         "corr mean": corr.mean().item(), "MDS pred": mds["pred"], "MDS oracle": mds["oracle"],
+                         "corr mean": corr.mean().item(), "MDS guide": mds["guide"], "MDS oracle": mds["oracle"],
                          "fit s": seconds})
             print(f"{label}, seed {seed}: fit {seconds:.0f} s, corr mean {rows[-1]['corr mean']:.3f}, "
-                  f"MDS {mds['pred']:.3f} (oracle {mds['oracle']:.3f})", flush=True)
+                  f"MDS {mds['guide']:.3f} (oracle {mds['oracle']:.3f})", flush=True)
     frame = pd.DataFrame(rows)
     print("\nbest |corr(eps, factor change)| over directions per true factor; mean MDS over the targets")
     print(frame.round(3).to_markdown(index=False))

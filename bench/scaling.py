@@ -27,7 +27,7 @@ def scratch_workspace(src: Path, dst: Path, dataset: str, method: str, params: d
     copy_workflow(src, dst)
     data = dst / "data" / dataset
     (data / "methods").mkdir(parents=True)
-    for name in ("generator.pt", "predictor.pt", "predictor_eval.json"):
+    for name in ("generator.pt", "guide.pt", "guide_eval.json", "judge.pt", "judge_eval.json"):
         shutil.copy(src / "data" / dataset / name, data / name)
     shutil.copy(src / "data" / dataset / "methods" / f"{method}.pt", data / "methods" / f"{method}.pt")
     (dst / "params.yaml").write_text(yaml.safe_dump(params))

@@ -1,57 +1,116 @@
-"""The attribute predictor: train or import it; label the sampled codes with it."""
+"""The attribute readers: the guide (methods read it) and the judge (only scoring reads it), each trained on
+its own samples or imported; the codes labeled by the guide."""
 
 
-rule import_predictor:
+def reader_source(wc):
+    """Real images where the dataset has them, else the procedural generator's renders."""
+    return f"data/{wc.dataset}/{'images' if has_images(wc.dataset) else 'generator'}.pt"
+
+
+def train_reader_cfg(role):
+    """The reader's section; on an image set also which training images it gets (the judge's share of them,
+    split by the image set's seed)."""
+    split = {"share": "datasets.{dataset}.judge.share", "split_seed": "datasets.{dataset}.images.seed"}
+    return lambda wc: stage_cfg(config, reader=f"datasets.{{dataset}}.{role}",
+                                **(split if has_images(wc.dataset) else {}))(wc)
+
+
+rule import_guide:
     input:
-        source=user_file("predictor"),
+        source=user_file("guide"),
     output:
-        weights="data/{dataset}/predictor.pt",
-        evaluation="data/{dataset}/predictor_eval.json",
+        weights="data/{dataset}/guide.pt",
+        evaluation="data/{dataset}/guide_eval.json",
     wildcard_constraints:
-        dataset=alternatives(datasets_with_predictor(config, "torchscript")),
+        dataset=alternatives(datasets_with_reader(config, "guide", "torchscript")),
     params:
-        code=code("import_predictor"),
-        cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
+        code=code("import_guide"),
+        cfg=stage_cfg(config, reader="datasets.{dataset}.guide"),
     resources:
         gpu=GPU,
     log:
-        "logs/{dataset}/import_predictor.log",
+        "logs/{dataset}/import_guide.log",
     conda:
         ENV
     shell:
-        "python -m stages.import_predictor --cfg '{params.cfg}' --source {input.source} --out {output.weights}"
+        "python -m stages.import_guide --cfg '{params.cfg}' --source {input.source} --out {output.weights}"
         " --out-eval {output.evaluation} --log {log}"
 
 
-rule train_predictor:
+rule train_guide:
     input:
-        # real images where the dataset has them, else the procedural generator's renders
-        source=lambda wc: f"data/{wc.dataset}/{'images' if has_images(wc.dataset) else 'generator'}.pt",
+        source=reader_source,
     output:
-        weights="data/{dataset}/predictor.pt",
-        evaluation="data/{dataset}/predictor_eval.json",
+        weights="data/{dataset}/guide.pt",
+        evaluation="data/{dataset}/guide_eval.json",
     wildcard_constraints:
-        dataset=alternatives(datasets_with_predictor(config, "cnn")),
+        dataset=alternatives(datasets_with_reader(config, "guide", "cnn")),
     params:
-        code=code("train_predictor"),
-        cfg=stage_cfg(config, predictor="datasets.{dataset}.predictor"),
+        code=code("train_guide"),
+        cfg=train_reader_cfg("guide"),
         source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
     threads: TORCH_THREADS
     resources:
         gpu=GPU,
     log:
-        "logs/{dataset}/train_predictor.log",
+        "logs/{dataset}/train_guide.log",
     conda:
         ENV
     shell:
-        "python -m stages.train_predictor --cfg '{params.cfg}' {params.source} {input.source}"
+        "python -m stages.train_guide --cfg '{params.cfg}' {params.source} {input.source}"
+        " --out {output.weights} --out-eval {output.evaluation} --log {log}"
+
+
+rule import_judge:
+    input:
+        source=user_file("judge"),
+    output:
+        weights="data/{dataset}/judge.pt",
+        evaluation="data/{dataset}/judge_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "judge", "torchscript")),
+    params:
+        code=code("import_judge"),
+        cfg=stage_cfg(config, reader="datasets.{dataset}.judge"),
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/import_judge.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.import_judge --cfg '{params.cfg}' --source {input.source} --out {output.weights}"
+        " --out-eval {output.evaluation} --log {log}"
+
+
+rule train_judge:
+    input:
+        source=reader_source,
+    output:
+        weights="data/{dataset}/judge.pt",
+        evaluation="data/{dataset}/judge_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "judge", "cnn")),
+    params:
+        code=code("train_judge"),
+        cfg=train_reader_cfg("judge"),
+        source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/train_judge.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.train_judge --cfg '{params.cfg}' {params.source} {input.source}"
         " --out {output.weights} --out-eval {output.evaluation} --log {log}"
 
 
 rule label_latents:
     input:
         generator="data/{dataset}/generator.pt",
-        predictor="data/{dataset}/predictor.pt",
+        guide="data/{dataset}/guide.pt",
         latents="data/{dataset}/latents.parquet",
     output:
         "data/{dataset}/labels.parquet",
@@ -67,4 +126,4 @@ rule label_latents:
         ENV
     shell:
         "python -m stages.label_latents --cfg '{params.cfg}' --generator {input.generator}"
-        " --predictor {input.predictor} --latents {input.latents} --out {output} --log {log}"
+        " --guide {input.guide} --latents {input.latents} --out {output} --log {log}"

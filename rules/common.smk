@@ -27,12 +27,17 @@ def edits_of(dataset):
     return expand("data/{dataset}/edits/{method}", dataset=dataset, method=edited_methods(config, dataset))
 
 
+def judged_of(dataset):
+    """One folder per method: the edit tables with the judge's columns, data/{dataset}/judged/{method}/."""
+    return expand("data/{dataset}/judged/{method}", dataset=dataset, method=METHODS)
+
+
 def has_images(dataset):
     return "images" in config["datasets"][dataset]
 
 
 def user_file(section):
-    """The user's file a dataset's generator or predictor comes from: an input, so a changed file reruns."""
+    """The user's file a dataset's generator, guide or judge comes from: an input, so a changed file reruns."""
     return lambda wc: config["datasets"][wc.dataset][section]["path"]
 
 

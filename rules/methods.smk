@@ -4,7 +4,7 @@
 rule fit_method:
     input:
         generator="data/{dataset}/generator.pt",
-        predictor="data/{dataset}/predictor.pt",
+        guide="data/{dataset}/guide.pt",  # never the judge: tests/test_judge.py
         latents="data/{dataset}/latents.parquet",
         labels="data/{dataset}/labels.parquet",
     output:
@@ -28,7 +28,7 @@ rule fit_method:
         ENV
     shell:
         "python -m stages.fit_method --cfg '{params.cfg}' --method {wildcards.method}"
-        " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
+        " --generator {input.generator} --guide {input.guide} --latents {input.latents}"
         " --labels {input.labels} --out {output.weights} --out-summary {output.summary}"
         " --out-figure {output.figure} --log {log}"
 
@@ -37,7 +37,7 @@ rule edit:
     input:
         method="data/{dataset}/methods/{method}.pt",
         generator="data/{dataset}/generator.pt",
-        predictor="data/{dataset}/predictor.pt",
+        guide="data/{dataset}/guide.pt",  # never the judge: tests/test_judge.py
         latents="data/{dataset}/latents.parquet",
         labels="data/{dataset}/labels.parquet",
     output:
@@ -64,5 +64,5 @@ rule edit:
         ENV
     shell:
         "python -m stages.edit --cfg '{params.cfg}' --targets {params.targets} --method {input.method}"
-        " --generator {input.generator} --predictor {input.predictor} --latents {input.latents}"
+        " --generator {input.generator} --guide {input.guide} --latents {input.latents}"
         " --labels {input.labels} --out-dir {output} --log {log}"

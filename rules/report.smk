@@ -46,7 +46,8 @@ rule plot:
     input:
         mdc="reports/{dataset}/mdc.parquet",
         mds="reports/{dataset}/mds.parquet",
-        evaluation="data/{dataset}/predictor_eval.json",
+        guide_eval="data/{dataset}/guide_eval.json",
+        judge_eval="data/{dataset}/judge_eval.json",
         generator="data/{dataset}/generator.pt",
         edits=lambda wc: edits_of(wc.dataset),
     output:
@@ -63,10 +64,10 @@ rule plot:
             category="MDS table",
             labels={"dataset": "{dataset}"},
         ),
-        predictor=report(
-            "reports/{dataset}/predictor.png",
-            caption="../reports/captions/predictor.rst",
-            category="Predictor",
+        readers=report(
+            "reports/{dataset}/readers.png",
+            caption="../reports/captions/readers.rst",
+            category="Guide and judge",
             labels={"dataset": "{dataset}"},
         ),
         grids=report(
@@ -88,8 +89,8 @@ rule plot:
         ENV
     shell:
         "python -m stages.plot --cfg '{params.cfg}' --mdc {input.mdc} --mds {input.mds}"
-        " --predictor-eval {input.evaluation} --generator {input.generator} --out-figure {output.figure}"
-        " --out-table {output.table} --out-table-html {output.table_html} --out-predictor {output.predictor}"
+        " --guide-eval {input.guide_eval} --judge-eval {input.judge_eval} --generator {input.generator} --out-figure {output.figure}"
+        " --out-table {output.table} --out-table-html {output.table_html} --out-readers {output.readers}"
         " --grid-dir {output.grids} --log {log} {input.edits}"
 
 

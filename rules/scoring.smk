@@ -1,11 +1,34 @@
-"""Scoring: MDC points and MDS with bootstrap intervals from every edit table of a dataset."""
+"""Scoring: the judge reads every edit table after its edit job; MDC points and MDS with bootstrap intervals."""
+
+
+rule judge_edits:
+    input:
+        edits="data/{dataset}/edits/{method}",
+        generator="data/{dataset}/generator.pt",
+        judge="data/{dataset}/judge.pt",
+    output:
+        directory("data/{dataset}/judged/{method}"),
+    params:
+        code=code("judge_edits"),
+        cfg=stage_cfg(config, batch_size="edit.batch_size"),
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/judge_edits/{method}.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.judge_edits --cfg '{params.cfg}' --generator {input.generator} --judge {input.judge}"
+        " --edits {input.edits} --out-dir {output} --log {log}"
 
 
 rule score:
     input:
-        predictor="data/{dataset}/predictor.pt",
-        evaluation="data/{dataset}/predictor_eval.json",
-        edits=lambda wc: edits_of(wc.dataset),
+        guide_eval="data/{dataset}/guide_eval.json",
+        judge="data/{dataset}/judge.pt",
+        judge_eval="data/{dataset}/judge_eval.json",
+        judged=lambda wc: judged_of(wc.dataset),
     output:
         mds="reports/{dataset}/mds.parquet",
         mdc="reports/{dataset}/mdc.parquet",
@@ -20,6 +43,6 @@ rule score:
     conda:
         ENV
     shell:
-        "python -m stages.score --cfg '{params.cfg}' --dataset {wildcards.dataset}"
-        " --predictor {input.predictor} --predictor-eval {input.evaluation} --bounds '{params.bounds}' --out-mds {output.mds}"
-        " --out-mdc {output.mdc} --out-metrics {output.metrics} --log {log} {input.edits}"
+        "python -m stages.score --cfg '{params.cfg}' --dataset {wildcards.dataset} --judge {input.judge}"
+        " --judge-eval {input.judge_eval} --guide-eval {input.guide_eval} --bounds '{params.bounds}' --out-mds {output.mds}"
+        " --out-mdc {output.mdc} --out-metrics {output.metrics} --log {log} {input.judged}"

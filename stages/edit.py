@@ -22,21 +22,21 @@ log = logging.getLogger("latentbench")
 @click.option("--targets", required=True, help="Attributes or groups to edit, comma-separated.")
 @click.option("--method", "method_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--generator", "generator_path", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--guide", "guide_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--latents", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False),
               help="Tables go to <out-dir>/<target>.parquet.")
-def main(cfg, targets, method_path, generator_path, predictor_path, latents, labels, out_dir, log_path):
+def main(cfg, targets, method_path, generator_path, guide_path, latents, labels, out_dir, log_path):
     """One process per method: the networks and the method load once for all targets."""
     e = cfg["edit"]
     with stage("edit", cfg, cfg["seed"], log=log_path, method=method_path, targets=targets, out_dir=out_dir) as device:
-        gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
+        gen, pred = load_generator(generator_path, device), load_predictor(guide_path, device)
         method = load_method(method_path, **cfg["method"])  # its kind and edit settings
         codes, values = read_table(latents), read_table(labels)
         held_out = codes["split"] == "edit"
         z = codes_from(codes[held_out]).to(device)
-        start = values_from(values[held_out], pred.schema.names)
+        start = values_from(values[held_out], pred.schema.names, "guide")
         strengths = strength_schedule(e["max_strength"], e["steps"])
         tolerances = tolerance_map(pred.schema, cfg["tolerance"], cfg["tolerances"])
         for target in targets.split(","):

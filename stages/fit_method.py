@@ -1,4 +1,4 @@
-"""Fit one editing method on the labeled fit split and save its state."""
+"""Fit one editing method on the fit split labeled by the guide (the only reader it sees) and save its state."""
 import json
 
 import click
@@ -17,22 +17,22 @@ from stages.common import cfg_option, log_option, stage
 @cfg_option
 @click.option("--method", required=True)
 @click.option("--generator", "generator_path", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--guide", "guide_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--latents", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-summary", required=True, type=click.Path(dir_okay=False))
 @click.option("--out-figure", required=True, type=click.Path(dir_okay=False))
-def main(cfg, method, generator_path, predictor_path, latents, labels, out, out_summary, out_figure,
+def main(cfg, method, generator_path, guide_path, latents, labels, out, out_summary, out_figure,
          log_path):
     hyper = cfg["method"]  # {kind, fit settings}
     with stage(f"fit_method[{method}]", cfg, hyper.get("seed", 0), log=log_path, latents=latents, out=out,
                out_summary=out_summary, out_figure=out_figure) as device:
-        gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
+        gen, pred = load_generator(generator_path, device), load_predictor(guide_path, device)
         codes, values = read_table(latents), read_table(labels)
         fit = codes["split"] == "fit"
         z = codes_from(codes[fit]).to(device)
-        y = values_from(values[fit], pred.schema.names).to(device)
+        y = values_from(values[fit], pred.schema.names, "guide").to(device)
         model = build_method(**hyper).fit(z, y, gen, pred)
         save_method(model, out)
         summary = {"method": method, "kind": hyper["kind"], "attributes": pred.schema.names, **model.summary()}

@@ -1,4 +1,4 @@
-"""Label sampled codes with the predictor (and the oracle where the generator has one)."""
+"""Label sampled codes with the guide (and the oracle where the generator has one)."""
 import click
 import pandas as pd
 
@@ -13,16 +13,16 @@ from stages.common import cfg_option, log_option, stage
 @log_option
 @cfg_option
 @click.option("--generator", "generator_path", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--predictor", "predictor_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--guide", "guide_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--latents", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
-def main(cfg, generator_path, predictor_path, latents, out, log_path):
+def main(cfg, generator_path, guide_path, latents, out, log_path):
     with stage("label_latents", cfg, 0, log=log_path, latents=latents, out=out) as device:
-        gen, pred = load_generator(generator_path, device), load_predictor(predictor_path, device)
+        gen, pred = load_generator(generator_path, device), load_predictor(guide_path, device)
         frame = read_table(latents)
         values, oracle = measure(gen, pred, codes_from(frame), cfg["batch_size"])
         names = pred.schema.names
-        write_parquet(pd.concat([frame[["split"]], attributes_frame(values, names, "pred"),
+        write_parquet(pd.concat([frame[["split"]], attributes_frame(values, names, "guide"),
                                  attributes_frame(oracle, names, "oracle")], axis=1), out)
 
 

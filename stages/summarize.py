@@ -22,7 +22,7 @@ def main(cfg, out_table, out_html, out_figure, scores, log_path):
     """SCORES are the datasets' mds.parquet files."""
     with stage("summarize", cfg, 0, log=log_path, out_table=out_table, out_figure=out_figure):
         table = task_rows(pd.concat([read_table(p) for p in scores]))
-        means = (table[table["source"] == "pred"].pivot_table(index="method", columns="dataset", values="mds",
+        means = (table[table["source"] == "judge"].pivot_table(index="method", columns="dataset", values="mds",
                                                               aggfunc="mean", sort=True))
         bounds = bound_methods(table)
         write_text(out_table, cross_dataset_markdown(means, bounds))

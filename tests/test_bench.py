@@ -60,21 +60,22 @@ def test_floor_bench_prints_the_total_then_each_method_and_leaves_the_workspace_
     before = _files(ws)
     out = run([sys.executable, "-m", "bench.floor", "--workspace", str(ws)], ROOT).stdout.splitlines()
     assert len(out) == 1 + len(methods), out
-    images, floor, measured, ratio = figures(r"\| floor ratio \(shapes\) \| {n} images \| floor {n} s "
-                                             r"\| edit\+score {n} s \| ratio {n} \(target <= 1\.5\) \|", out[0])
+    images, floor, edit_floor, measured, ratio = figures(
+        r"\| floor ratio \(shapes\) \| {n} images \| floor {n} s \(edit {n} s\) "
+        r"\| edit\+judge\+score {n} s \| ratio {n} \(target <= 1\.5\) \|", out[0])
     # every method edits every target's codes at every strength
     per_path = params["datasets"]["shapes"]["sampling"]["n_edit"] * (params["edit"]["steps"] + 1)
     assert images == len(methods) * len(benchmark_targets(params, "shapes")) * per_path
-    assert floor > 0 and measured > 0 and 0 < ratio < 100
+    assert floor > edit_floor > 0 and measured > 0 and 0 < ratio < 100
     assert_ratio(ratio, measured, floor, half_unit=0.05)
     for method, line in zip(methods, out[1:]):
         seconds, share, own = figures(rf"\|   {method} \(in-process\) \| edit {{n}} s \| floor {{n}} s "
                                       r"\| ratio {n} \|", line)
         assert seconds > 0 and 0 < own < 100
-        assert share == pytest.approx(floor / len(methods), abs=0.05 + 0.05 / len(methods))  # an equal share
+        assert share == pytest.approx(edit_floor / len(methods), abs=0.05 + 0.05 / len(methods))  # an equal share
         assert_ratio(own, seconds, share, half_unit=0.05)
     after = _files(ws)  # the reruns happened in a scratch copy: no result, log or file time changed here
     assert sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p)) == []
-    (ws / "data/shapes/labels.parquet").unlink()  # a stale workspace would time more than edit and score
+    (ws / "data/shapes/labels.parquet").unlink()  # a stale workspace would time more than edit, judge and score
     refused = run([sys.executable, "-m", "bench.floor", "--workspace", str(ws)], ROOT, check=False)
     assert refused.returncode != 0 and "is not complete" in refused.stderr

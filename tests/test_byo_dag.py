@@ -1,4 +1,4 @@
-"""A user's TorchScript generator and predictor run through the whole DAG; import checks name the problem."""
+"""A user's TorchScript generator, guide and judge run through the whole DAG; import checks name the problem."""
 import sys
 
 import pandas as pd
@@ -9,6 +9,7 @@ from torch import nn
 
 from conftest import make_workspace, run
 from pipeline_lib.data.generators import load_generator
+from pipeline_lib.attributes.judge import load_judge
 from pipeline_lib.data.generators import import_generator
 from pipeline_lib.attributes.predictor import load_predictor
 from pipeline_lib.util.runtime import seeded
@@ -62,8 +63,10 @@ def tiny_params() -> dict:
         "datasets": {"toy": {
             "generator": {"kind": "torchscript", "path": "models/generator.pt", "latent_dim": 8, "latent_space": "z",
                           "resolution": 16, "output_range": [-1, 1], "batch_size": 64},
-            "predictor": {"kind": "torchscript", "path": "models/predictor.pt", "attributes": ATTRIBUTES,
-                          "resolution": 16, "logits": True},
+            "guide": {"kind": "torchscript", "path": "models/guide.pt", "attributes": ATTRIBUTES,
+                      "resolution": 16, "logits": True},
+            "judge": {"kind": "torchscript", "path": "models/judge.pt", "attributes": ATTRIBUTES,
+                      "resolution": 16, "logits": True},
             "sampling": {"n_fit": 300, "n_edit": 24, "seed": 5},
         }},
         "methods": {"interfacegan": {"ratio": 0.1, "C": 1.0, "val_fraction": 0.3, "seed": 1}, "gradient": {}},
@@ -75,11 +78,12 @@ def tiny_params() -> dict:
 
 @pytest.mark.workflow
 @pytest.mark.slow
-def test_torchscript_generator_and_predictor_run_the_dag(tmp_path):
+def test_torchscript_generator_guide_and_judge_run_the_dag(tmp_path):
     ws = make_workspace(tmp_path)
     (ws / "models").mkdir()
     export_generator(ws / "models" / "generator.pt")
-    export_predictor(ws / "models" / "predictor.pt")
+    export_predictor(ws / "models" / "guide.pt")
+    export_predictor(ws / "models" / "judge.pt")
     params = tiny_params()
     (ws / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run([sys.executable, "-m", "snakemake", "--cores", "2"], ws)
@@ -87,19 +91,20 @@ def test_torchscript_generator_and_predictor_run_the_dag(tmp_path):
     scores = pd.read_parquet(ws / "reports" / "toy" / "mds.parquet")
     assert set(scores["method"]) == set(params["benchmark"]["methods"])
     assert set(scores["attribute"]) == {a["name"] for a in ATTRIBUTES}
-    assert scores["mds"].between(0, 1).all() and scores["predictor_error"].isna().all()   # no labels: no error
+    assert scores["mds"].between(0, 1).all() and scores[["judge_error", "guide_error"]].isna().to_numpy().all()  # no labels
     # nothing learned (the toy predictor is fixed): measured 0.958 on AVX-512 and baseline kernels
     assert scores.set_index(["method", "attribute"]).loc[("gradient", "bright"), "mds"] > 0.5
     assert (ws / "reports" / "toy" / "grids" / "gradient" / "red.png").is_file()
     gen = load_generator(ws / "data" / "toy" / "generator.pt")
     assert gen.kind == "torchscript" and gen(gen.sample(3, 0)).shape == (3, 3, 16, 16)
     assert torch.load(ws / "data" / "toy" / "generator.pt", weights_only=True)["source"]["path"] == "models/generator.pt"
-    assert load_predictor(ws / "data" / "toy" / "predictor.pt").schema.names == ["bright", "red"]
+    assert load_predictor(ws / "data" / "toy" / "guide.pt").schema.names == ["bright", "red"]
+    assert load_judge(ws / "data" / "toy" / "judge.pt").schema.names == ["bright", "red"]
 
     export_generator(ws / "models" / "generator.pt", tint=0.2)   # the user swaps in another network
     planned = run([sys.executable, "-m", "snakemake", "--cores", "1", "--dry-run"], ws).stdout
     assert "rule import_generator:" in planned and "rule label_latents:" in planned and "rule score:" in planned
-    assert "rule import_predictor:" not in planned
+    assert "rule import_guide:" not in planned and "rule import_judge:" not in planned
 
 
 def test_w_space_torchscript_needs_and_uses_mapping(tmp_path):

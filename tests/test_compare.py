@@ -13,7 +13,7 @@ from conftest import run
 
 def _scores(mds, half_width=0.02):
     return pd.DataFrame({"dataset": "shapes", "method": ["sgf", "ganspace"], "attribute": "size",
-                         "source": "pred", "mds": mds, "ci_low": [m - half_width for m in mds],
+                         "source": "judge", "mds": mds, "ci_low": [m - half_width for m in mds],
                          "ci_high": [m + half_width for m in mds]})
 
 

@@ -50,7 +50,7 @@ def _parse(path):
 def test_every_declared_output_exists_and_parses(tiny_run):
     jobs = snakemake_jobs(tiny_run)
     outputs = [o for job in jobs for o in job["outputs"]]
-    assert {j["rule"] for j in jobs} >= {"train_predictor", "fit_method", "edit", "score", "plot"}
+    assert {j["rule"] for j in jobs} >= {"train_guide", "train_judge", "fit_method", "edit", "judge_edits", "score", "plot"}
     for out in outputs:
         path = tiny_run / out
         for file in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
@@ -63,7 +63,7 @@ def test_every_declared_output_exists_and_parses(tiny_run):
     assert drawn["outputs"] == ["reports/digits/generator.png"] and "data/digits/generator.pt" in drawn["inputs"]
 
 
-@pytest.mark.parametrize("dataset, sources", [("shapes", {"pred", "oracle"}), ("digits", {"pred"})])
+@pytest.mark.parametrize("dataset, sources", [("shapes", {"judge", "oracle", "guide"}), ("digits", {"judge", "guide"})])
 def test_scores_are_in_range_with_intervals(tiny_run, dataset, sources):
     table = pd.read_parquet(tiny_run / f"reports/{dataset}/mds.parquet")
     scores, summaries = task_rows(table), table[is_summary(table)]
@@ -103,7 +103,8 @@ def test_rerun_does_nothing_and_a_ganspace_change_reruns_only_ganspace(tiny_run,
     params["methods"]["ganspace"]["probe"] += 1
     (ws / "params.yaml").write_text(yaml.safe_dump(params))
     per_dataset = len(params["benchmark"]["datasets"])  # one ganspace fit and edit job per dataset, all targets
-    assert planned_jobs(ws) == {"fit_method": per_dataset, "edit": per_dataset, "score": per_dataset,
+    assert planned_jobs(ws) == {"fit_method": per_dataset, "edit": per_dataset, "judge_edits": per_dataset,
+                                "score": per_dataset,
                                 "plot": per_dataset, "summarize": 1, "all": 1,
                                 "record_params": 1}  # the report's params page records every section
 
@@ -114,7 +115,7 @@ def test_dvc_repro_reproduces_the_snakemake_scores(tiny_run, tmp_path):
     run(["git", "init", "-q"], ws)
     run([sys.executable, "-m", "dvc", "init", "-q"], ws)
     run([sys.executable, "-m", "pipeline_lib.workflow.cli", "dvc-sync"], ws)
-    # the digits dataset's whole chain (images, GAN, predictor, fits, edits, score): each DVC stage
+    # the digits dataset's whole chain (images, GAN, guide, judge, fits, edits, judged tables, score): each DVC stage
     # starts Snakemake, so the full DAG would cost minutes of start-up alone
     run([sys.executable, "-m", "dvc", "repro", "--quiet", "--glob", "score-digits-*"], ws)
     for table in DIGITS_TABLES:

@@ -54,18 +54,18 @@ def test_summary_rows_average_single_attributes_and_groups_apart(scores):
     assert sorted(summary.index) == ["mean_group", "mean_single"]
     assert summary.at["mean_single", "mds"] == by_task.at["size", "mds"]
     assert summary.at["mean_group", "arrival"] == by_task.at["position", "arrival"]
-    metrics = metrics_json(scores, {})["m"]
-    assert metrics["judge_mean"] == pytest.approx((by_task.at["size", "mds"] + by_task.at["position", "mds"]) / 2)
-    assert metrics["judge_mean_group"] == pytest.approx(by_task.at["position", "mds"])
-    assert "judge_arrival_mean" in metrics
+    metrics = metrics_json(scores, {}, {})["m"]
+    assert metrics["mean"] == pytest.approx((by_task.at["size", "mds"] + by_task.at["position", "mds"]) / 2)
+    assert metrics["mean_group"] == pytest.approx(by_task.at["position", "mds"])
+    assert "arrival_mean" in metrics
 
 
 def test_the_report_table_keeps_summary_rows_out_of_the_task_columns(scores):
-    pred = scores.assign(source="pred", predictor_error=0.01)
-    table = mds_summary(pred)
-    assert list(table.columns) == ["method", "position", "size", "mean", "mean single", "mean group",
-                                   "arrival mean", "oracle mean"]
-    assert table.iloc[0]["mean single"] == f"{pred.set_index('attribute').at['size', 'mds']:.3f}"
+    judged = scores.assign(source="judge", judge_error=0.01, guide_error=0.02, bound=False)
+    table = mds_summary(judged)
+    assert list(table.columns) == ["method", "position", "size", "mean", "mean single", "mean group", "arrival mean",
+                                   "oracle mean", "guide mean", "judge - oracle (noise penalty)", "guide - judge"]
+    assert table.iloc[0]["mean single"] == f"{judged.set_index('attribute').at['size', 'mds']:.3f}"
 
 
 def test_show_adds_the_single_and_group_means_after_the_mean(scores):

@@ -1,4 +1,4 @@
-"""The report's HTML pages: headers line up with the cells, and only the predictor-error row looks like one."""
+"""The report's HTML pages: headers line up with the cells, and only the readers' error rows look like them."""
 import re
 from html.parser import HTMLParser
 
@@ -29,7 +29,7 @@ class Rows(HTMLParser):
 
 def test_cross_dataset_table_has_one_header_cell_per_column():
     scores = toy_scores()
-    means = scores[scores["source"] == "pred"].pivot_table(index="method", columns="dataset", values="mds")
+    means = scores[scores["source"] == "judge"].pivot_table(index="method", columns="dataset", values="mds")
     header, *body = Rows(cross_dataset_html(means)).rows
     assert [text for _, text in header[1]] == ["method", "digits", "shapes", "mean over datasets"]
     assert sorted(cells[0][1] for _, cells in body) == sorted(METHODS)
@@ -37,10 +37,10 @@ def test_cross_dataset_table_has_one_header_cell_per_column():
     assert all(kind is None for kind, _ in body)  # no row styled as an error row
 
 
-def test_only_the_predictor_error_row_has_the_error_style():
+def test_only_the_reader_error_rows_have_the_error_style():
     header, *body = Rows(mds_html(toy_scores({"shapes": TARGETS["shapes"]}))).rows
     assert all(len(cells) == len(header[1]) for _, cells in body)
     assert [(kind, cells[0][1]) for kind, cells in body] == [(None, m) for m in sorted(METHODS)] + [
-        ("error", "predictor held-out error")]
+        ("error", "judge held-out error"), ("error", "guide held-out error")]
     styled = [selector for selector, rules in re.findall(r"([^{}]+)\{([^}]*)\}", STYLE) if "italic" in rules]
     assert [s.strip() for s in styled] == ["tr.error td"]

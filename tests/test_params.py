@@ -36,7 +36,7 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["datasets"]["shapes"]["generator"].update(curvature=-1), "datasets.shapes.generator.curvature"),
     (lambda p: p["datasets"]["digits"]["generator"].pop("iterations"), "'iterations' is a required property"),
     (lambda p: p["datasets"]["digits"].pop("images"), "add an images: section"),
-    (lambda p: p["datasets"]["shapes"]["predictor"].pop("held_out"), "datasets.shapes.predictor"),
+    (lambda p: p["datasets"]["shapes"]["guide"].pop("held_out"), "datasets.shapes.guide"),
     (lambda p: p["benchmark"].update(attributes=["size"]), "none of them is measured on dataset 'digits'"),
     (lambda p: p["text"].update(dataset="faces"), "text.dataset"),
     (lambda p: p["text"]["edit"].update(kinds=["colour+colour"]), "same fact twice"),

@@ -15,7 +15,7 @@ from conftest import edit_grids, run
 pytestmark = pytest.mark.workflow  # reports of the tiny run
 
 CLI = [sys.executable, "-m", "pipeline_lib.workflow.cli"]
-CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Predictor", "Params", "Generator training",
+CATEGORIES = {"MDS table", "MDC curves", "Edit grids", "Method fits", "Guide and judge", "Params", "Generator training",
               "Across datasets"}
 
 
@@ -23,7 +23,7 @@ def test_report_of_a_run_without_sweep_holds_every_result_but_the_sweep(tiny_run
     report = tmp_path / "report.html"
     run(CLI + ["report", "--out", str(report)], tiny_run)
     html = report.read_text()
-    for name in ("mdc.png", "mds.html", "predictor.png", "params.html", "Manipulation Disentanglement Curves"):
+    for name in ("mdc.png", "mds.html", "readers.png", "params.html", "Manipulation Disentanglement Curves"):
         assert name in html, name
     assert "curvature.png" not in html
 
@@ -57,9 +57,9 @@ def test_report_renders_in_chromium_with_the_mds_table_figures_params_and_sweep(
     assert "latentbench" in view.description and "shapes" in view.description
     table = view.shown["MDS table"]
     assert all(re.search(rf"^{m}\t\d\.\d{{3}} \[\d\.\d\d, \d\.\d\d\]", table, re.M) for m in methods), table
-    assert "predictor held-out error" in table
+    assert "judge held-out error" in table and "guide held-out error" in table
     assert "curvature: 0.5" in view.shown["Params"] and "sgf:" in view.shown["Params"]
-    for category in ("MDC curves", "Edit grids", "Method fits", "Predictor", "Curvature sweep"):
+    for category in ("MDC curves", "Edit grids", "Method fits", "Guide and judge", "Curvature sweep"):
         width, height = map(int, re.fullmatch(r"image (\d+)x(\d+)", view.shown[category]).groups())
         assert width > 300 and height > 300, category
     assert view.results["Edit grids"] == len(edit_grids(params))

@@ -51,9 +51,10 @@ def _set_params(ws, change) -> dict:
 
 
 def _downstream(params, *per_dataset: str) -> dict[str, int]:
-    """The plan when ``per_dataset`` rules rerun once per dataset: then score, plot, the summary."""
+    """The plan when ``per_dataset`` rules (edit among them) rerun once per dataset: then the judge's reading
+    of the new edits, score, plot, the summary."""
     n = len(params["benchmark"]["datasets"])
-    return {**{rule: n for rule in (*per_dataset, "score", "plot")}, "summarize": 1, "all": 1}
+    return {**{rule: n for rule in (*per_dataset, "judge_edits", "score", "plot")}, "summarize": 1, "all": 1}
 
 
 def test_editing_a_method_module_reruns_exactly_its_jobs(tiny_run, tmp_path):

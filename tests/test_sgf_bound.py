@@ -63,8 +63,8 @@ def _with_bound(scores: pd.DataFrame) -> pd.DataFrame:
 def test_tables_mark_the_bound_and_rank_the_methods_without_it():
     scores = _with_bound(toy_scores())
     table = mds_summary(scores[scores["dataset"] == "shapes"])
-    assert list(table["method"]) == ["ganspace", "sgf", "sgf_bound" + MARK, "predictor held-out error"]
-    means = scores[scores["source"] == "pred"].pivot_table(index="method", columns="dataset", values="mds")
+    assert list(table["method"]) == ["ganspace", "sgf", "sgf_bound" + MARK, "judge held-out error", "guide held-out error"]
+    means = scores[scores["source"] == "judge"].pivot_table(index="method", columns="dataset", values="mds")
     assert ranked(means.mean(axis=1), {"sgf_bound"})[-1] == "sgf_bound"  # the best score, listed last
     rows = [line.split("|")[1].strip() for line in cross_dataset_markdown(means, {"sgf_bound"}).splitlines()[2:]]
     assert rows[-1] == "sgf_bound" + MARK and "sgf_bound" not in rows[:-1]

@@ -1,4 +1,4 @@
-"""Tiny stand-ins for a generator and a predictor with known, linear attributes, and for MDS tables."""
+"""Tiny stand-ins for a generator and a reader (guide or judge) with known, linear attributes, and for MDS tables."""
 import pandas as pd
 import torch
 from torch import nn
@@ -8,14 +8,15 @@ TARGETS = {"shapes": ["hue", "size"], "digits": ["class", "slant", "thickness"]}
 
 
 def toy_scores(targets: dict[str, list[str]] = TARGETS) -> pd.DataFrame:
-    """Rows of mds.parquet for METHODS on each dataset's targets, both sources: the i-th target of a
-    dataset scores 0.1 * (i + 1) by the predictor (0.5 more by the oracle), its predictor error 0.01 * (i + 1)."""
+    """Rows of mds.parquet for METHODS on each dataset's targets, every source: the i-th target of a
+    dataset scores 0.1 * (i + 1) by the judge (0.5 more by the oracle, 0.05 more by the guide), its judge
+    error 0.01 * (i + 1), its guide error 0.02 * (i + 1)."""
     return pd.DataFrame([
         {"dataset": dataset, "method": method, "attribute": target, "source": source,
-         "mds": 0.1 * (i + 1) + (0.5 if source == "oracle" else 0.0), "ci_low": 0.0, "ci_high": 1.0,
-         "predictor_error": 0.01 * (i + 1)}
+         "mds": 0.1 * (i + 1) + {"judge": 0.0, "oracle": 0.5, "guide": 0.05}[source], "ci_low": 0.0,
+         "ci_high": 1.0, "judge_error": 0.01 * (i + 1), "guide_error": 0.02 * (i + 1)}
         for dataset, names in targets.items() for method in METHODS for i, target in enumerate(names)
-        for source in ("pred", "oracle")])
+        for source in ("judge", "oracle", "guide")])
 
 
 class IdentityGenerator(nn.Module):

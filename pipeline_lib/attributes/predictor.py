@@ -23,26 +23,30 @@ from pipeline_lib.util.weights import WeightFileError, load_checkpoint, require_
 FEATURES = 128
 
 
-def conv_trunk(resolution: int, width: int) -> nn.Sequential:
-    """Images (n, 3, R, R), R a multiple of 8 -> features (n, FEATURES)."""
+def conv_trunk(resolution: int, width: int, depth: int = 1) -> nn.Sequential:
+    """Images (n, 3, R, R), R a multiple of 8 -> features (n, FEATURES).
+
+    A 3x3 convolution, then three stride-2 stages (``width``, 2x, 4x channels); ``depth`` - 1 extra
+    3x3 convolutions follow each stage (``depth`` 1: the original trunk).
+    """
     if resolution % 8:
         raise ValueError(f"predictor needs a resolution divisible by 8, got {resolution}")
+    if depth < 1:
+        raise ValueError(f"predictor depth must be at least 1, got {depth}")
     w = width
-    return nn.Sequential(
-        nn.Conv2d(3, w, 3, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(w, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(2 * w, 4 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Flatten(),
-        nn.Linear(4 * w * (resolution // 8) ** 2, FEATURES), nn.LeakyReLU(0.2),
-    )
+    layers = [nn.Conv2d(3, w, 3, padding=1), nn.LeakyReLU(0.2)]
+    for c_in, c_out in ((w, w), (w, 2 * w), (2 * w, 4 * w)):
+        layers += [nn.Conv2d(c_in, c_out, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        layers += [m for _ in range(depth - 1) for m in (nn.Conv2d(c_out, c_out, 3, padding=1), nn.LeakyReLU(0.2))]
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(4 * w * (resolution // 8) ** 2, FEATURES),
+                         nn.LeakyReLU(0.2))
 
 
 class AttributePredictor(nn.Module):
-    def __init__(self, schema: AttributeSchema, resolution: int, width: int = 32):
+    def __init__(self, schema: AttributeSchema, resolution: int, width: int = 32, depth: int = 1):
         super().__init__()
-        self.schema, self.resolution, self.width = schema, resolution, width
-        self.features = conv_trunk(resolution, width)
+        self.schema, self.resolution, self.width, self.depth = schema, resolution, width, depth
+        self.features = conv_trunk(resolution, width, depth)
         self.head = nn.Linear(FEATURES, len(schema.attributes))
         binary = [a.kind == "binary" for a in schema.attributes]
         self.register_buffer("binary", torch.tensor(binary))
@@ -81,16 +85,24 @@ class AttributePredictor(nn.Module):
         return out
 
 
-def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, *,
-                    epochs: int, batch_size: int, lr: float, seed: int) -> list[float]:
-    """Adam on (N, 3, R, R) images and (N, k) targets by ``model.loss``; returns the mean loss per epoch."""
+def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, *, epochs: int, batch_size: int,
+                    lr: float, seed: int, validation: tuple[torch.Tensor, torch.Tensor] | None = None,
+                    patience: int | None = None) -> dict:
+    """Adam on (N, 3, R, R) images and (N, k) targets by ``model.loss``.
+
+    Without ``validation``: ``epochs`` epochs under a cosine schedule. With ``validation`` (images, targets):
+    ``epochs`` is a cap; training stops once the validation loss has not improved for ``patience`` epochs
+    (constant rate) and the model keeps its best epoch's weights. Returns ``{"loss": [train loss per epoch],
+    "val_loss": [...], "best_epoch": 1-based or None}``.
+    """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
+    sched = None if validation else torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     device = next(model.parameters()).device
-    history = []
-    model.train()
-    for _ in progress(range(epochs), "train predictor"):
+    history = {"loss": [], "val_loss": [], "best_epoch": None}
+    best, best_state, waited = float("inf"), None, 0
+    for epoch in progress(range(epochs), "train predictor"):
+        model.train()
         order = torch.randperm(len(images), generator=gen)
         losses = []
         for start in range(0, len(images), batch_size):
@@ -98,15 +110,31 @@ def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tenso
             loss = model.loss(images[idx].to(device), targets[idx].to(device))
             losses.append(guarded_step(opt, loss, lambda: "predictor training produced a non-finite loss; "
                                                           "lower predictor.lr"))
-        sched.step()
-        history.append(sum(losses) / len(losses))
+        history["loss"].append(sum(losses) / len(losses))
+        if sched is not None:
+            sched.step()
+            continue
+        model.eval()
+        with torch.no_grad():
+            val = sum(model.loss(x.to(device), y.to(device)).item() * len(x)
+                      for x, y in zip(validation[0].split(1024), validation[1].split(1024))) / len(validation[0])
+        history["val_loss"].append(val)
+        if val < best:
+            best, waited, history["best_epoch"] = val, 0, epoch + 1
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
     model.eval()
     return history
 
 
 def save_predictor(model: AttributePredictor, path: str | Path) -> None:
-    save_checkpoint({"schema": model.schema.to_dict(), "resolution": model.resolution,
-                     "width": model.width, "state_dict": model.state_dict()}, path)
+    save_checkpoint({"kind": "cnn", "schema": model.schema.to_dict(), "resolution": model.resolution,
+                     "width": model.width, "depth": model.depth, "state_dict": model.state_dict()}, path)
 
 
 def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
@@ -115,7 +143,8 @@ def load_predictor(path: str | Path, device: torch.device | str = "cpu") -> nn.M
     if ckpt.get("kind") == "torchscript":
         return restore_scripted(ckpt, path, device).eval().requires_grad_(False)
     require_entries(ckpt, ("resolution", "width", "state_dict"), path)
-    model = AttributePredictor(AttributeSchema.from_dict(ckpt["schema"]), ckpt["resolution"], ckpt["width"])
+    model = AttributePredictor(AttributeSchema.from_dict(ckpt["schema"]), ckpt["resolution"], ckpt["width"],
+                               ckpt.get("depth", 1))
     try:
         model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as exc:

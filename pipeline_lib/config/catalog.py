@@ -17,6 +17,7 @@ DIGITS_MEASURES = ("ink", "slant", "width")
 DIGITS_SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "continuous") for m in DIGITS_MEASURES)))
 
 PROCEDURAL_SCHEMAS = {"shapes": SHAPES_SCHEMA}  # what each procedural generator kind's oracle measures
+ROLES = ("guide", "judge")               # the attribute readers: what methods read, what scores them
 
 
 def celeba_schema(config: dict) -> AttributeSchema:

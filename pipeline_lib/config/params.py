@@ -9,7 +9,7 @@ import jsonschema
 import yaml
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.catalog import PROCEDURAL_SCHEMAS, declared_schema, image_set_schema
+from pipeline_lib.config.catalog import PROCEDURAL_SCHEMAS, ROLES, declared_schema, image_set_schema
 from pipeline_lib.config.definitions import (GENERATORS, IMAGE_SETS, METHODS, Family, entry_schema, generator_origins,
                                              generators_of, kind_of, kinds, method_kinds, oracle_kinds)
 
@@ -41,6 +41,10 @@ def validate_params(params: dict) -> dict:
         if "images" in dataset:
             _check_kind_entry(f"datasets.{name}.images", dataset["images"], IMAGE_SETS)
         _check_dataset(name, dataset)
+        guide, judge = (reader_schema(dataset, role).names for role in ROLES)
+        if judge != guide:
+            raise ParamsError(f"datasets.{name}.judge: measures {judge}, the guide {guide}; the judge must read the "
+                              f"guide's attributes, in order")
     bench = params["benchmark"]
     for name in bench["datasets"]:
         if name not in params["datasets"]:
@@ -119,49 +123,73 @@ def _check_kind(where: str, named_at: str, kind: str, entry: dict, family: Famil
 
 
 def _check_dataset(name: str, dataset: dict) -> None:
-    """Which images each part learns from.
+    """Which images each part learns from, and a judge independent of the guide.
 
-    A procedural generator renders the predictor's training images (its oracle fixes the attributes);
+    A procedural generator renders the readers' training images (its oracle fixes the attributes);
     ``conv_gan`` trains on a real image set; a generator from a file needs nothing. A ``cnn``
-    predictor trains on the rendered or the real images; a ``torchscript`` one needs none.
+    reader (guide or judge) trains on the rendered or the real images; a ``torchscript`` one needs none.
+    A trained judge differs from a trained guide in seed and architecture (width or depth); on real
+    images it takes ``share`` of the training rows, the guide the rest.
     """
-    kind, pred = dataset["generator"]["kind"], predictor_kind(dataset)
+    kind = dataset["generator"]["kind"]
     origin = generator_origins()[kind]
     images = "images" in dataset
-    declared = [a["name"] for a in dataset["predictor"].get("attributes", [])]
-    if len(set(declared)) < len(declared):
-        raise ParamsError(f"datasets.{name}.predictor.attributes: names repeat in {declared}")
-    if origin == "procedural":
-        if images:
-            raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
-        if pred != "cnn":
-            raise ParamsError(f"datasets.{name}.predictor.kind: a {kind!r} generator's predictor is trained on its "
-                              f"renders (its oracle fixes the attributes); {pred!r} is not possible here")
-        missing = [k for k in ("train_samples", "held_out") if k not in dataset["predictor"]]
-        if missing:
-            raise ParamsError(f"datasets.{name}.predictor: {missing} are required for rendered training images")
-    elif origin == "trained" and not images:
+    if origin == "procedural" and images:
+        raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
+    if origin == "trained" and not images:
         raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
-    elif origin == "imported" and pred == "cnn" and not images:
-        raise ParamsError(f"datasets.{name}.predictor: a cnn predictor trains on labeled real images; add an "
-                          f"images: section (e.g. kind: celeba) or set predictor.kind: torchscript")
-    elif origin == "imported" and pred != "cnn" and images:
-        raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator and the "
-                          f"predictor come from files); remove it")
+    for role in ROLES:
+        reader, where = dataset[role], f"datasets.{name}.{role}"
+        declared = [a["name"] for a in reader.get("attributes", [])]
+        if len(set(declared)) < len(declared):
+            raise ParamsError(f"{where}.attributes: names repeat in {declared}")
+        if origin == "procedural":
+            if reader_kind(dataset, role) != "cnn":
+                raise ParamsError(f"{where}.kind: a {kind!r} generator's {role} is trained on its renders (its oracle "
+                                  f"fixes the attributes); {reader_kind(dataset, role)!r} is not possible here")
+            missing = [k for k in ("train_samples", "held_out") if k not in reader]
+            if missing:
+                raise ParamsError(f"{where}: {missing} are required for rendered training images")
+        elif origin == "imported" and reader_kind(dataset, role) == "cnn" and not images:
+            raise ParamsError(f"{where}: a cnn {role} trains on labeled real images; add an images: section "
+                              f"(e.g. kind: celeba) or set {role}.kind: torchscript")
+        if "share" in reader and (role == "guide" or not images):
+            raise ParamsError(f"{where}.share: only a judge trained on real images takes a share of them")
+    trained = [role for role in ROLES if reader_kind(dataset, role) == "cnn"]
+    if not trained and dataset["guide"]["path"] == dataset["judge"]["path"]:
+        raise ParamsError(f"datasets.{name}.judge.path: the guide's file; the judge must be another network")
+    if origin == "imported" and images and not trained:
+        raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator, the guide and "
+                          f"the judge come from files); remove it")
+    if images and "judge" in trained and "share" not in dataset["judge"]:
+        raise ParamsError(f"datasets.{name}.judge.share: required: the judge's share of the real training images "
+                          f"(the guide trains on the rest)")
+    if trained == list(ROLES):
+        guide, judge = dataset["guide"], dataset["judge"]
+        if guide["seed"] == judge["seed"]:
+            raise ParamsError(f"datasets.{name}.judge.seed: equals the guide's ({guide['seed']}); the judge needs "
+                              f"its own seed")
+        if (guide["width"], guide.get("depth", 1)) == (judge["width"], judge.get("depth", 1)):
+            raise ParamsError(f"datasets.{name}.judge: the same architecture as the guide (width {guide['width']}, "
+                              f"depth {guide.get('depth', 1)}); change its width or depth")
 
 
-def predictor_kind(dataset: dict) -> str:
-    """``cnn`` (trained by the pipeline, the default) or ``torchscript`` (a user's file)."""
-    return dataset["predictor"].get("kind", "cnn")
+def reader_kind(dataset: dict, role: str) -> str:
+    """``cnn`` (trained by the pipeline, the default) or ``torchscript`` (a user's file) for ``role``."""
+    return dataset[role].get("kind", "cnn")
 
 
 def dataset_schema(params: dict, dataset: str) -> AttributeSchema:
-    """What the dataset's predictor measures: declared by a TorchScript predictor, else the procedural
+    """What the dataset's guide measures: declared by a TorchScript guide, else the procedural
     generator's factors or the image set's labels."""
-    cfg = params["datasets"][dataset]
+    return reader_schema(params["datasets"][dataset], "guide")
+
+
+def reader_schema(cfg: dict, role: str) -> AttributeSchema:
+    """What a dataset section's ``role`` (guide or judge) measures."""
     kind = cfg["generator"]["kind"]
-    if predictor_kind(cfg) == "torchscript":
-        return declared_schema(cfg["predictor"]["attributes"])
+    if reader_kind(cfg, role) == "torchscript":
+        return declared_schema(cfg[role]["attributes"])
     return PROCEDURAL_SCHEMAS[kind] if kind in PROCEDURAL_SCHEMAS else image_set_schema(cfg["images"])
 
 
@@ -171,13 +199,13 @@ def datasets_of(params: dict, kind: str) -> list[str]:
     return sorted(n for n, d in params["datasets"].items() if d["generator"]["kind"] in chosen)
 
 
-def datasets_with_predictor(params: dict, kind: str) -> list[str]:
-    """Names of the datasets whose predictor is ``kind`` (``cnn`` or ``torchscript``)."""
-    return sorted(n for n, d in params["datasets"].items() if predictor_kind(d) == kind)
+def datasets_with_reader(params: dict, role: str, kind: str) -> list[str]:
+    """Names of the datasets whose ``role`` (guide or judge) is ``kind`` (``cnn`` or ``torchscript``)."""
+    return sorted(n for n, d in params["datasets"].items() if reader_kind(d, role) == kind)
 
 
 def attribute_names(params: dict, dataset: str) -> list[str]:
-    """Attribute and group names the dataset's predictor measures."""
+    """Attribute and group names the dataset's guide measures."""
     schema = dataset_schema(params, dataset)
     return [*schema.names, *schema.groups]
 
@@ -235,7 +263,6 @@ def with_sweep_datasets(params: dict) -> dict:
 
 
 REPLICATE_SEED_STEP = 1000  # replicate r adds r * 1000 to the seed of every model trained on its dataset
-MODEL_SECTIONS = ("predictor", "guide", "judge")  # a dataset's trained readers; methods' fit seeds: workflow/dag.py
 
 
 def replicate_datasets(params: dict) -> dict[str, tuple[str, int]]:
@@ -253,7 +280,7 @@ def with_replicate_datasets(params: dict) -> dict:
     out = copy.deepcopy(params)
     for name, (base, r) in replicate_datasets(params).items():
         entry = copy.deepcopy(params["datasets"][base])
-        for section in MODEL_SECTIONS:
+        for section in ROLES:  # the trained readers; methods' fit seeds move in workflow/dag.py
             if "seed" in entry.get(section, {}):
                 entry[section]["seed"] += r * REPLICATE_SEED_STEP
         entry["replicate"] = r

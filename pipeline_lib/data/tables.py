@@ -1,7 +1,8 @@
 """Parquet tables of latent codes and their attributes.
 
-Codes travel as columns ``z_000 ... z_{d-1}``; attributes as ``pred_<name>`` (the
-predictor) and ``oracle_<name>`` (the generator's truth, when it has one).
+Codes travel as columns ``z_000 ... z_{d-1}``; attributes as ``guide_<name>`` (the guide, what
+methods read), ``judge_<name>`` (the judge, in judged edit tables) and ``oracle_<name>`` (the
+generator's truth, when it has one).
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def codes_from(frame: pd.DataFrame) -> torch.Tensor:
     return torch.tensor(frame.filter(regex=r"^z_\d+$").to_numpy(np.float32))
 
 
-def values_from(frame: pd.DataFrame, names: list[str], source: str = "pred") -> torch.Tensor:
+def values_from(frame: pd.DataFrame, names: list[str], source: str) -> torch.Tensor:
     return torch.tensor(frame[[f"{source}_{n}" for n in names]].to_numpy(np.float32))
 
 

@@ -75,5 +75,5 @@ def edit_table(method: EditMethod, generator: Generator, predictor: AttributePre
     for j, m in enumerate(task.members):
         task_cols[f"task_target_{m}"] = np.repeat(task.target[:, j].cpu().numpy(), p)
         task_cols[f"task_direction_{m}"] = np.repeat(task.direction[:, j].cpu().numpy(), p)
-    return pd.concat([index, pd.DataFrame(task_cols), attributes_frame(pred, names, "pred"),
+    return pd.concat([index, pd.DataFrame(task_cols), attributes_frame(pred, names, "guide"),
                       attributes_frame(oracle_values, names, "oracle"), codes_frame(flat)], axis=1)

@@ -31,11 +31,14 @@ def mds_html(scores: pd.DataFrame) -> str:
     """The MDS table of one dataset's scores (``mds.parquet``) as an HTML page; cells as in :func:`mds_summary`."""
     dataset = scores["dataset"].iloc[0]
     table = mds_summary(scores).to_html(index=False, border=0, classes="mds")
-    table = '<tr class="error">'.join(table.rsplit("<tr>", 1))  # the last row: the predictor's error
-    note = ("<p>MDS with 95% bootstrap intervals over source codes (predictor); the means over single "
-            "attributes and over group tasks apart; the arrival score (each code scored where it first reaches "
-            "its target, docs/metric.md) averaged over the tasks; the last row is the predictor's held-out error "
-            "per attribute.</p>")
+    for _ in range(2):  # the last two rows: the judge's and the guide's held-out errors
+        head, tail = table.rsplit("<tr>", 1)
+        table = head + '<tr class="error">' + tail
+    note = ("<p>MDS with 95% bootstrap intervals over source codes, read by the judge (a reader no method saw); "
+            "the oracle's and the guide's means beside it, the means over single attributes and over group tasks apart, "
+            "and the arrival score (each code scored where it first reaches its target, docs/metric.md). judge - oracle is the noise penalty (what an imperfect "
+            "reader costs), guide - judge what a method gains from reading the guide. The last rows are the "
+            "judge's and the guide's held-out error per attribute.</p>")
     return _page(f"MDS on {dataset}", table + note)
 
 
@@ -47,7 +50,7 @@ def cross_dataset_html(means: pd.DataFrame, bounds: set[str] = frozenset()) -> s
     # unnamed columns: a columns name ("dataset") would add a header cell over an empty column
     body = table.reset_index().rename_axis(columns=None).to_html(index=False, border=0,
                                                                  float_format="{:.3f}".format)
-    return _page("Mean MDS per method and dataset", body + "<p>Mean over each dataset's targets (predictor).</p>")
+    return _page("Mean MDS per method and dataset", body + "<p>Mean over each dataset's targets (judge).</p>")
 
 
 def params_html(params: dict) -> str:

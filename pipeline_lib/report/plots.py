@@ -14,8 +14,9 @@ from pipeline_lib.util.images import to_grid  # noqa: E402
 
 
 def mdc_figure(curves: pd.DataFrame, scores: pd.DataFrame) -> plt.Figure:
-    """One panel per target attribute; each method's MDC (predictor solid, oracle dashed), the legend
-    (with each curve's MDS) right of its panel so that it covers no curve; a bound in black, marked."""
+    """One panel per target attribute; each method's MDC (judge solid, oracle dashed; the guide's, a
+    diagnostic, left out), the legend (with each curve's MDS) right of its panel so that it covers no curve;
+    a bound in black, marked."""
     targets = list(dict.fromkeys(curves["attribute"]))
     cols = min(3, len(targets))
     rows = -(-len(targets) // cols)
@@ -24,12 +25,12 @@ def mdc_figure(curves: pd.DataFrame, scores: pd.DataFrame) -> plt.Figure:
     bounds = bound_methods(scores)
     colours = {**dict(zip([m for m in methods if m not in bounds], plt.cm.tab10.colors)), **dict.fromkeys(bounds, "k")}
     mds = scores.set_index(["method", "attribute", "source"])["mds"]
+    shown = curves[curves["source"].isin(["judge", "oracle"])]
     for ax, target in zip(axes.flat, targets):
-        for (method, source), c in curves[curves["attribute"] == target].groupby(["method", "source"]):
-            ax.plot(c["accuracy"], c["disentanglement"], "-o" if source == "pred" else "--",
-                    color=colours[method], ms=3, lw=1.5 if source == "pred" else 1,
-                    label=f"{label(method, bounds)}{' (oracle)' if source != 'pred' else ''}: "
-                          f"{mds[method, target, source]:.2f}")
+        for (method, source), c in shown[shown["attribute"] == target].groupby(["method", "source"]):
+            ax.plot(c["accuracy"], c["disentanglement"], "-o" if source == "judge" else "--",
+                    color=colours[method], ms=3, lw=1.5 if source == "judge" else 1,
+                    label=f"{label(method, bounds)}{' (oracle)' if source != 'judge' else ''}: {mds[method, target, source]:.2f}")
         ax.set(title=f"target: {target}", xlabel="accuracy A(s)", ylabel="disentanglement D(s)",
                xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
         ax.grid(alpha=0.3)
@@ -56,33 +57,38 @@ def edit_grid_figure(images, strengths: np.ndarray, title: str) -> plt.Figure:
 
 
 def mds_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """The MDS table as text cells: one row per method with ``MDS [95% interval]`` per target attribute or
-    group, the mean, the means over single attributes and over groups apart (where the table has them),
-    the mean arrival score (where it has it) and the oracle mean, by name, then the bounds (marked); a last row with the predictor's held-out
-    error per target."""
-    summaries = scores[scores["source"] == "pred"].set_index(["method", "attribute"])
+    """The MDS table as text cells: one row per method with the judge's ``MDS [95% interval]`` per target,
+    its mean, the means over single attributes and over group tasks apart (where the table has them), the
+    mean arrival score (where it has one), the oracle's mean (where there is one), the guide's mean, judge - oracle (the noise
+    penalty: what an imperfect reader costs) and guide - judge (what a method gains from the reader it saw);
+    the bounds after the methods, marked; last, a row per reader with its held-out error per target."""
+    summaries = scores[scores["source"] == "judge"].set_index(["method", "attribute"])
     scores = task_rows(scores)
-    pred = scores[scores["source"] == "pred"]
-    attrs = list(dict.fromkeys(pred["attribute"]))
+    judge = scores[scores["source"] == "judge"]
+    attrs = list(dict.fromkeys(judge["attribute"]))
     extra = [name for name in SUMMARIES if name in summaries.index.get_level_values("attribute")]
-    arrival = ["arrival mean"] if "arrival" in pred else []
+    mean = scores.groupby(["method", "source"])["mds"].mean()
+    has_oracle = "oracle" in set(scores["source"])
+    arrival = ["arrival mean"] if "arrival" in judge else []
     bounds, rows = bound_methods(scores), []
-    for method, group in sorted(pred.groupby("method", sort=True), key=lambda item: item[0] in bounds):
+    for method, group in sorted(judge.groupby("method", sort=True), key=lambda item: item[0] in bounds):
         cell = group.set_index("attribute")
-        oracle = scores[(scores["method"] == method) & (scores["source"] == "oracle")]["mds"]
+        j, g = mean[method, "judge"], mean.get((method, "guide"), float("nan"))
+        o = mean[method, "oracle"] if has_oracle else None
         rows.append([label(method, bounds)]
                     + [f"{cell.at[a, 'mds']:.3f} [{cell.at[a, 'ci_low']:.2f}, {cell.at[a, 'ci_high']:.2f}]"
                        if a in cell.index else "" for a in attrs]
-                    + [f"{group['mds'].mean():.3f}"]
+                    + [f"{j:.3f}"]
                     + [f"{summaries.at[(method, name), 'mds']:.3f}" if (method, name) in summaries.index else ""
                        for name in extra]
                     + [f"{group['arrival'].mean():.3f}" for _ in arrival]
-                    + [f"{oracle.mean():.3f}" if len(oracle) else "n/a"])
-    errors = pred.drop_duplicates("attribute").set_index("attribute")["predictor_error"]
-    blank = [""] * (2 + len(extra) + len(arrival))
-    rows.append(["predictor held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + blank)
+                    + ["n/a" if o is None else f"{o:.3f}", f"{g:.3f}",
+                       "n/a" if o is None else f"{j - o:+.3f}", f"{g - j:+.3f}"])
+    for role in ("judge", "guide"):
+        errors = judge.drop_duplicates("attribute").set_index("attribute")[f"{role}_error"]
+        rows.append([f"{role} held-out error"] + [f"{errors[a]:.3f}" for a in attrs] + [""] * (5 + len(extra) + len(arrival)))
     return pd.DataFrame(rows, columns=["method", *attrs, "mean", *(n.replace("_", " ") for n in extra), *arrival,
-                                       "oracle mean"])
+                                       "oracle mean", "guide mean", "judge - oracle (noise penalty)", "guide - judge"])
 
 
 def mds_markdown(scores: pd.DataFrame) -> str:
@@ -93,24 +99,31 @@ def mds_markdown(scores: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def predictor_figure(evaluation: dict) -> plt.Figure:
-    """The attribute predictor's training loss per epoch and its held-out error per attribute.
-
-    An imported predictor has neither (no loss, errors ``None``): the panels say so.
-    """
-    fig, (curve, bars) = plt.subplots(1, 2, figsize=(9, 3.4))
-    losses = evaluation["loss_history"]
-    curve.plot(np.arange(1, len(losses) + 1), losses, "-o", ms=3)
-    curve.set(xlabel="epoch", ylabel="training loss", title="predictor training curve")
+def readers_figure(evaluations: dict[str, dict]) -> plt.Figure:
+    """The guide's and the judge's training (train and validation loss per epoch) and held-out error per
+    attribute, side by side. An imported reader has neither (no loss, errors ``None``): its panels say so."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    curve, bars = axes
+    names = list(next(iter(evaluations.values()))["held_out_error"])
+    x = np.arange(len(names))
+    for k, (role, evaluation) in enumerate(evaluations.items()):
+        losses, val = evaluation["loss_history"], evaluation.get("val_loss_history", [])
+        line, = curve.plot(np.arange(1, len(losses) + 1), losses, "-o", ms=3, label=f"{role} (train)")
+        if val:
+            curve.plot(np.arange(1, len(val) + 1), val, "--", color=line.get_color(), label=f"{role} (validation)")
+        errors = [np.nan if evaluation["held_out_error"][n] is None else evaluation["held_out_error"][n]
+                  for n in names]
+        bars.bar(x + (k - 0.5) * 0.4, errors, 0.4, label=role)
+    curve.set(xlabel="epoch", ylabel="loss", title="guide and judge training")
     curve.grid(alpha=0.3)
-    errors = {k: v for k, v in evaluation["held_out_error"].items() if v is not None}
-    for ax, empty in ((curve, not losses), (bars, not errors)):
-        if empty:
-            ax.text(0.5, 0.5, "imported predictor: not trained here", ha="center", va="center",
-                    transform=ax.transAxes)
-    bars.bar(list(errors), list(errors.values()))
+    curve.legend(fontsize=7)
+    imported = [role for role, e in evaluations.items() if not e["loss_history"]]
+    if imported:
+        curve.text(0.5, 0.5, f"imported, not trained here: {', '.join(imported)}", ha="center", va="center",
+                   transform=curve.transAxes, fontsize=8)
+    bars.set_xticks(x, names, rotation=45, fontsize=8)
     bars.set(ylabel="error (binary: rate; continuous: MAE)", title="held-out error per attribute")
-    bars.tick_params(axis="x", rotation=45, labelsize=8)
+    bars.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -186,9 +199,9 @@ def _response_panel(ax: plt.Axes, summary: dict) -> None:
 
 
 def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
-    """Mean MDS against a generator knob, one line per method (a bound black, dotted, marked); predictor
-    and oracle side by side."""
-    sources = [s for s in ("pred", "oracle") if s in set(table["source"])]
+    """Mean MDS against a generator knob, one line per method (a bound black, dotted, marked); judge, oracle
+    and guide side by side."""
+    sources = [s for s in ("judge", "oracle", "guide") if s in set(table["source"])]
     bounds = bound_methods(table)
     fig, axes = plt.subplots(1, len(sources), figsize=(5 * len(sources), 3.8), squeeze=False, sharey=True)
     for ax, source in zip(axes.flat, sources):
@@ -197,7 +210,7 @@ def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
             style = {"color": "k", "ls": ":"} if method in bounds else {}
             ax.plot(rows[knob], rows["mean_mds"], "-o", ms=4, label=label(method, bounds), **style)
         ax.set(xlabel=knob, ylabel="mean MDS over targets", ylim=(0, 1.02),
-               title="predictor" if source == "pred" else "oracle")
+               title=source)
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
@@ -245,7 +258,7 @@ def cross_dataset_figure(means: pd.DataFrame, bounds: set[str] = frozenset()) ->
         ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black", fontsize=8)
     ax.set_xticks(range(len(means.columns)), means.columns)
     ax.set_yticks(range(len(means)), [label(m, bounds) for m in means.index])
-    ax.set_title("mean MDS over targets (predictor)", fontsize=10)
+    ax.set_title("mean MDS over targets (judge)", fontsize=10)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     return fig

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-NOT_GATED = {"predictor_held_out_error"}
+NOT_GATED = {"judge_held_out_error", "guide_held_out_error"}
 DEFAULT_TOLERANCE = {"default": {"abs": 0.02, "rel": 0.05}}
 
 

@@ -1,8 +1,10 @@
 """From an edit table to MDC points, an MDS and an arrival score with bootstrap intervals, per source.
 
-A source is the prefix of the table's attribute columns, ``<source>_<attribute>``: ``pred`` (the
-predictor ``C``), ``oracle`` (the generator's true attributes, where it has them), or any other
-reader the table carries; scoring reads nothing else of it.
+A source is ``judge`` (the reader only scoring sees, the headline), ``oracle`` (the generator's
+true attributes, where it has them) or ``guide`` (the reader methods see, a diagnostic). A row
+that holds NaN (a judge that could not read the image) fails the edit on every attribute: the
+target is not reached and no other attribute counts as kept; so does every row of a code whose
+source image (step 0) holds NaN. Scoring reads only the ``<source>_<attribute>`` columns of a table.
 """
 from __future__ import annotations
 
@@ -57,11 +59,13 @@ def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: 
         kind = schema.kind(task_name)
         target = scalar_target(kind, torch.from_numpy(values[:, 0, cols]), torch.from_numpy(direction),
                                delta).numpy()
-    hit = success(kind, values[:, :, cols], target, direction, tolerances[task_name])  # (n, P)
+    unread = np.isnan(values).any(-1)  # (n, P): rows the reader could not read count as failed edits,
+    unread |= unread[:, :1]            # every row of a code whose source image it could not read
+    hit = success(kind, values[:, :, cols], target, direction, tolerances[task_name]) & ~unread  # (n, P)
     others = [i for i in range(len(names)) if i not in cols]
     binary = np.array([schema.attributes[i].kind == "binary" for i in others])
     tols = np.array([tolerances[names[i]] for i in others])
-    keep = kept(values[:, :, others], binary, tols).mean(-1)  # (n, P)
+    keep = np.where(unread, 0.0, kept(values[:, :, others], binary, tols).mean(-1))  # (n, P)
     accuracy, disentanglement = hit.mean(0), keep.mean(0)
     lo, hi = bootstrap_interval(hit.astype(np.float64), keep, n_boot, seed)
     arrival_lo, arrival_hi = bootstrap_arrival(hit, keep, n_boot, seed)
@@ -95,14 +99,15 @@ def score_runs(tables: dict[tuple[str, str], pd.DataFrame], schema: AttributeSch
             pd.concat([scores_frame, summary_rows(scores_frame)], ignore_index=True))
 
 
-def metrics_json(scores: pd.DataFrame, predictor_error: dict[str, float]) -> dict:
-    """DVC metrics: MDS per method and task, their mean (and over single attributes and group tasks apart),
-    the mean arrival score, and the other sources' counterparts."""
-    out: dict = {"predictor_held_out_error": predictor_error}
+def metrics_json(scores: pd.DataFrame, judge_error: dict[str, float], guide_error: dict[str, float]) -> dict:
+    """DVC metrics: the judge's MDS per method and task, their mean (and over single attributes and group
+    tasks apart), the mean arrival score; the oracle's and the guide's counterparts prefixed ``oracle_`` and
+    ``guide_``; both readers' held-out errors."""
+    out: dict = {"judge_held_out_error": judge_error, "guide_held_out_error": guide_error}
     for method, rows in scores.groupby("method", sort=True):
         entry = {}
         for source, part in rows.groupby("source", sort=True):
-            prefix = "" if source == "pred" else f"{source}_"
+            prefix = "" if source == "judge" else f"{source}_"
             tasks = task_rows(part)
             entry[f"{prefix}mean"] = round(float(tasks["mds"].mean()), 6)
             entry[f"{prefix}arrival_mean"] = round(float(tasks["arrival"].mean()), 6)

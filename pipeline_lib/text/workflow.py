@@ -38,7 +38,7 @@ def fit_caption_predictor(gen, table: pd.DataFrame, p: dict, device) -> tuple[Ca
     model = CaptionPredictor(gen.resolution, p["width"], mean, components).to(device)
     n = p["train_samples"]
     history = train_predictor(model, images[:n], targets[:n], epochs=p["epochs"], batch_size=p["batch_size"],
-                              lr=p["lr"], seed=p["seed"])
+                              lr=p["lr"], seed=p["seed"])["loss"]
     prototype_facts = torch.tensor(table[list(FACTS)].to_numpy()[:: len(TEMPLATES)])
     scores = caption_scores(model, images[n:].to(device), targets[n:].to(device), prototypes(embeddings).to(device),
                             facts[n:].to(device), prototype_facts.to(device))

@@ -124,8 +124,8 @@ SWEEP_FIGURE = Path("reports/sweeps/curvature.png")
 def report(out, configfile, datasets, methods, attributes, screenshots):
     """Build the HTML report of the finished run (Snakemake's --report), one self-contained file.
 
-    It holds the MDS table with intervals and the predictor's held-out error, the MDC curves, the
-    edit grids, the method fits and predictor training curves, the params of the run, and the
+    It holds the MDS table (judge, oracle and guide) with intervals and the readers' held-out errors, the
+    MDC curves, the edit grids, the method fits and the guide's and judge's training curves, the params of the run, and the
     curvature sweep's figure when `latentbench run -- sweep` made one. Give the same --configfile
     and selection as the run.
 
@@ -227,8 +227,9 @@ def settings(family, kinds):
 
 @main.command()
 @click.option("--dataset", default=None, help="Only this dataset.")
-@click.option("--source", type=click.Choice(["pred", "oracle"]), default="pred", show_default=True,
-              help="Scores measured by the attribute predictor or by the generator's true attributes.")
+@click.option("--source", type=click.Choice(["judge", "oracle", "guide"]), default="judge", show_default=True,
+              help="Scores read by the judge (the headline), by the generator's true attributes, or by the guide "
+                   "the methods saw (a diagnostic).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="Output format.")
 def show(dataset, source, fmt):
@@ -353,8 +354,8 @@ def _scores_of(spec: str, scratch: Path) -> pd.DataFrame:
 @main.command()
 @click.argument("old")
 @click.argument("new")
-@click.option("--source", type=click.Choice(["pred", "oracle", "all"]), default="pred", show_default=True,
-              help="Scores measured by the attribute predictor, the generator's true attributes, or both.")
+@click.option("--source", type=click.Choice(["judge", "oracle", "guide", "all"]), default="judge", show_default=True,
+              help="Scores read by the judge, the generator's true attributes, the guide, or all of them.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="Output format; json adds both intervals.")
 def compare(old, new, source, fmt):
