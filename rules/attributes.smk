@@ -1,5 +1,5 @@
 """The attribute readers: the guide (methods read it) and the judge (only scoring reads it), each trained on
-its own samples or imported; the codes labeled by the guide."""
+its own samples or imported (faces: the judge calibrated, the guide trained on its labels); the codes labeled by the guide."""
 
 
 def reader_source(wc):
@@ -37,9 +37,15 @@ rule import_guide:
         " --out-eval {output.evaluation} --log {log}"
 
 
+def labeling_judge(wc):
+    """The judge whose labels of generated samples the guide trains on (faces), as a list: empty elsewhere."""
+    return [f"data/{wc.dataset}/judge.pt"] if wc.dataset in datasets_with_reader(config, "judge", "mtcnn") else []
+
+
 rule train_guide:
     input:
         source=reader_source,
+        judge=labeling_judge,
     output:
         weights="data/{dataset}/guide.pt",
         evaluation="data/{dataset}/guide_eval.json",
@@ -49,6 +55,7 @@ rule train_guide:
         code=code("train_guide"),
         cfg=train_reader_cfg("guide"),
         source=lambda wc: "--images" if has_images(wc.dataset) else "--generator",
+        judge=lambda wc, input: f"--judge {input.judge}" if input.judge else "",
     threads: TORCH_THREADS
     resources:
         gpu=GPU,
@@ -57,7 +64,7 @@ rule train_guide:
     conda:
         ENV
     shell:
-        "python -m stages.train_guide --cfg '{params.cfg}' {params.source} {input.source}"
+        "python -m stages.train_guide --cfg '{params.cfg}' {params.source} {input.source} {params.judge}"
         " --out {output.weights} --out-eval {output.evaluation} --log {log}"
 
 
@@ -104,6 +111,29 @@ rule train_judge:
         ENV
     shell:
         "python -m stages.train_judge --cfg '{params.cfg}' {params.source} {input.source}"
+        " --out {output.weights} --out-eval {output.evaluation} --log {log}"
+
+
+rule calibrate_judge:  # the faces judge: MTCNN's packaged networks and each measure's CDF on generated samples
+    input:
+        generator="data/{dataset}/generator.pt",
+    output:
+        weights="data/{dataset}/judge.pt",
+        evaluation="data/{dataset}/judge_eval.json",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_reader(config, "judge", "mtcnn")),
+    params:
+        code=code("calibrate_judge"),
+        cfg=stage_cfg(config, judge="datasets.{dataset}.judge"),
+    threads: TORCH_THREADS
+    resources:
+        gpu=GPU,
+    log:
+        "logs/{dataset}/calibrate_judge.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.calibrate_judge --cfg '{params.cfg}' --generator {input.generator}"
         " --out {output.weights} --out-eval {output.evaluation} --log {log}"
 
 

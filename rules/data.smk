@@ -1,4 +1,4 @@
-"""Generators and images: build, import or train the generator; prepare real images; sample latent codes."""
+"""Generators and images: build, import, unpack or train the generator; prepare real images; sample latent codes."""
 
 
 rule build_generator:
@@ -36,6 +36,22 @@ rule import_generator:
         ENV
     shell:
         "python -m stages.import_generator --cfg '{params.cfg}' --source {input.source} --out {output} --log {log}"
+
+
+rule package_generator:
+    output:
+        "data/{dataset}/generator.pt",
+    wildcard_constraints:
+        dataset=alternatives(datasets_of(config, "packaged")),
+    params:
+        code=code("package_generator"),
+        cfg=stage_cfg(config, generator="datasets.{dataset}.generator"),
+    log:
+        "logs/{dataset}/package_generator.log",
+    conda:
+        ENV
+    shell:
+        "python -m stages.package_generator --cfg '{params.cfg}' --out {output} --log {log}"
 
 
 rule prepare_images:

@@ -4,7 +4,7 @@ A judge is an ``nn.Module`` with ``.schema`` (AttributeSchema) whose ``forward(i
 (n, 3, H, W) images in [0, 1] to (n, n_attr) values in [0, 1]; a row of NaN where it cannot read an
 image (a face detector finding no face). Scoring counts such a row as a failed edit on every
 attribute (docs/metric.md). ``load_judge`` dispatches on the weight file's ``kind``: ``cnn`` and
-``torchscript`` are the guide's kinds; another kind registers its loader with :func:`register_judge`.
+``torchscript`` are the guide's kinds, ``mtcnn`` the faces judge (``face_judge.py``); another kind registers its loader with :func:`register_judge`.
 """
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ import pandas as pd
 import torch
 from torch import nn
 
+from pipeline_lib.attributes.face_judge import load_face_judge
 from pipeline_lib.attributes.predictor import load_predictor
 from pipeline_lib.data.tables import attributes_frame, codes_from
 from pipeline_lib.util.weights import WeightFileError, load_checkpoint
 
 _LOADERS: dict[str, Callable[[str | Path, torch.device | str], nn.Module]] = {
-    "cnn": load_predictor, "torchscript": load_predictor}
+    "cnn": load_predictor, "torchscript": load_predictor, "mtcnn": load_face_judge}
 
 
 def register_judge(kind: str):

@@ -33,6 +33,19 @@ def rendered(generator, count: int, held_out: int, seed: int, device) -> tuple[t
     return images[:count], truth[:count], images[count:], truth[count:]
 
 
+def judged(generator, judge, count: int, held_out: int, seed: int, device) -> tuple[torch.Tensor, ...]:
+    """Like :func:`rendered`, the targets the judge's readings (faces); images it cannot read (a NaN row) are left
+    out of both splits, so each holds at most ``count`` and ``held_out`` images."""
+    z = generator.sample(count + held_out, seed)
+    with torch.no_grad():
+        images = torch.cat([generator(c.to(device)).cpu() for c in z.split(256)])
+        labels = torch.cat([judge(c.to(device)).float().cpu() for c in images.split(256)])
+    found = ~labels.isnan().any(1)
+    train, held = found.clone(), found.clone()
+    train[count:], held[:count] = False, False
+    return images[train], labels[train], images[held], labels[held]
+
+
 def image_rows(held_out: torch.Tensor, role: str, share: float, seed: int) -> torch.Tensor:
     """(N,) bool: the training rows of a real image set that ``role`` learns from.
 
@@ -51,13 +64,13 @@ def image_rows(held_out: torch.Tensor, role: str, share: float, seed: int) -> to
 
 def fit_reader(schema: AttributeSchema, images: torch.Tensor, targets: torch.Tensor, p: dict,
                device) -> tuple[AttributePredictor, dict]:
-    """Train a CNN reader from its params section ``p`` on (N, 3, R, R) images and (N, k) targets:
+    """Train a CNN reader from its params section ``p`` (reading at ``p['resolution']`` when given) on (N, 3, R, R) images and (N, k) targets:
     ``VALIDATION`` of them (seeded by ``p['seed']``) for early stopping with ``p['patience']``,
     at most ``p['epochs']`` epochs. Returns the model (best epoch) and its history."""
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(p["seed"]))
     n_val = max(1, round(len(images) * VALIDATION))
     val, train = order[:n_val], order[n_val:]
-    model = AttributePredictor(schema, images.shape[-1], p["width"], p.get("depth", 1)).to(device)
+    model = AttributePredictor(schema, p.get("resolution", images.shape[-1]), p["width"], p.get("depth", 1)).to(device)
     history = train_predictor(model, images[train], targets[train], epochs=p["epochs"], batch_size=p["batch_size"],
                               lr=p["lr"], seed=p["seed"], validation=(images[val], targets[val]),
                               patience=p["patience"])

@@ -16,6 +16,20 @@ SHAPES_SCHEMA = AttributeSchema(
 DIGITS_MEASURES = ("ink", "slant", "width")
 DIGITS_SCHEMA = AttributeSchema((Attribute("loop", "binary"), *(Attribute(m, "continuous") for m in DIGITS_MEASURES)))
 
+# the MTCNN faces judge (pipeline_lib/attributes/face_judge.py): measures from its box and five landmarks,
+# then the landmarks themselves (x, y in units of the side) as the group `landmarks`
+MTCNN_MEASURES = ("yaw", "roll", "pitch", "mouth", "scale", "centre_x", "centre_y", "face_brightness",
+                  "background_brightness")
+MTCNN_LANDMARKS = tuple(f"{p}_{a}" for p in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right") for a in "xy")
+MTCNN_SCHEMA = AttributeSchema(tuple(Attribute(n, "continuous") for n in (*MTCNN_MEASURES, *MTCNN_LANDMARKS)),
+                               {"landmarks": MTCNN_LANDMARKS})
+# judge kinds that label a generator's samples themselves (no training) -> what they measure; the guide of such a
+# dataset trains on their labels of generated samples
+LABELING_JUDGES = {"mtcnn": MTCNN_SCHEMA}
+# groups of (x, y) landmark pairs in the order left eye, right eye, nose, left and right mouth corner: their task
+# turns the face (pipeline_lib/attributes/tasks.py), not a point drawn at random
+KEYPOINT_GROUPS = ("landmarks",)
+
 PROCEDURAL_SCHEMAS = {"shapes": SHAPES_SCHEMA}  # what each procedural generator kind's oracle measures
 ROLES = ("guide", "judge")               # the attribute readers: what methods read, what scores them
 

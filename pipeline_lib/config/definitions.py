@@ -13,7 +13,8 @@ A *kind* is one module of a family's package that assigns ``SETTINGS``, a dict l
 - ``doc``: one line for people.
 
 Generator kinds also assign ``ORIGIN``: ``procedural`` (renders its own labeled images), ``trained``
-(the pipeline trains it on a real image set) or ``imported`` (read from a user's file).
+(the pipeline trains it on a real image set), ``imported`` (read from a user's file) or ``packaged`` (pinned
+weights shipped in an installed package).
 A params entry ``methods.<name>`` runs kind ``<name>``, or the one its ``kind`` key names, so a
 variant of a method (another seed, SGF without training noise) is params, not code.
 
@@ -40,7 +41,7 @@ TYPES = {
     "range": {"enum": [[-1, 1], [0, 1]]},
     "precision": {"enum": ["fp32", "bf16", "fp16"]},  # autocast for a generator's forward
 }
-ORIGINS = ("procedural", "trained", "imported")
+ORIGINS = ("procedural", "trained", "imported", "packaged")
 
 
 @dataclass(frozen=True)

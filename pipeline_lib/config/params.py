@@ -9,7 +9,7 @@ import jsonschema
 import yaml
 
 from pipeline_lib.config.attribute_schema import AttributeSchema
-from pipeline_lib.config.catalog import PROCEDURAL_SCHEMAS, ROLES, declared_schema, image_set_schema
+from pipeline_lib.config.catalog import LABELING_JUDGES, PROCEDURAL_SCHEMAS, ROLES, declared_schema, image_set_schema
 from pipeline_lib.config.definitions import (GENERATORS, IMAGE_SETS, METHODS, Family, entry_schema, generator_origins,
                                              generators_of, kind_of, kinds, method_kinds, oracle_kinds)
 
@@ -138,8 +138,20 @@ def _check_dataset(name: str, dataset: dict) -> None:
         raise ParamsError(f"datasets.{name}.images: a {kind!r} generator renders its own images; remove it")
     if origin == "trained" and not images:
         raise ParamsError(f"datasets.{name}: a {kind!r} generator is trained on real images; add an images: section")
+    labeling = reader_kind(dataset, "judge") in LABELING_JUDGES
+    if origin == "packaged" and not labeling:
+        raise ParamsError(f"datasets.{name}.judge.kind: a {kind!r} generator has no labels; its judge must label "
+                          f"its samples itself ({sorted(LABELING_JUDGES)})")
+    if labeling and (origin != "packaged" or images):
+        raise ParamsError(f"datasets.{name}.judge.kind: {reader_kind(dataset, 'judge')!r} reads a packaged face "
+                          f"generator's samples (generator.kind face_dcgan, no images: section)")
     for role in ROLES:
         reader, where = dataset[role], f"datasets.{name}.{role}"
+        if labeling and role == "guide":
+            missing = [k for k in ("train_samples", "held_out") if k not in reader]
+            if reader_kind(dataset, role) != "cnn" or missing:
+                raise ParamsError(f"{where}: trains on the judge's labels of generated samples: kind cnn (the "
+                                  f"default) with train_samples and held_out")
         declared = [a["name"] for a in reader.get("attributes", [])]
         if len(set(declared)) < len(declared):
             raise ParamsError(f"{where}.attributes: names repeat in {declared}")
@@ -156,7 +168,7 @@ def _check_dataset(name: str, dataset: dict) -> None:
         if "share" in reader and (role == "guide" or not images):
             raise ParamsError(f"{where}.share: only a judge trained on real images takes a share of them")
     trained = [role for role in ROLES if reader_kind(dataset, role) == "cnn"]
-    if not trained and dataset["guide"]["path"] == dataset["judge"]["path"]:
+    if not trained and not labeling and dataset["guide"]["path"] == dataset["judge"]["path"]:
         raise ParamsError(f"datasets.{name}.judge.path: the guide's file; the judge must be another network")
     if origin == "imported" and images and not trained:
         raise ParamsError(f"datasets.{name}.images: nothing trains on these images (the generator, the guide and "
@@ -175,7 +187,8 @@ def _check_dataset(name: str, dataset: dict) -> None:
 
 
 def reader_kind(dataset: dict, role: str) -> str:
-    """``cnn`` (trained by the pipeline, the default) or ``torchscript`` (a user's file) for ``role``."""
+    """``cnn`` (trained by the pipeline, the default), ``torchscript`` (a user's file) or, for a judge, ``mtcnn``
+    (the faces judge, calibrated by the pipeline) for ``role``."""
     return dataset[role].get("kind", "cnn")
 
 
@@ -190,6 +203,8 @@ def reader_schema(cfg: dict, role: str) -> AttributeSchema:
     kind = cfg["generator"]["kind"]
     if reader_kind(cfg, role) == "torchscript":
         return declared_schema(cfg[role]["attributes"])
+    if reader_kind(cfg, "judge") in LABELING_JUDGES:  # the judge measures it; the guide learns its labels
+        return LABELING_JUDGES[reader_kind(cfg, "judge")]
     return PROCEDURAL_SCHEMAS[kind] if kind in PROCEDURAL_SCHEMAS else image_set_schema(cfg["images"])
 
 

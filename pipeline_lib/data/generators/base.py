@@ -71,6 +71,12 @@ class Generator(nn.Module):
         raise ValueError(f"generator kind {cls.kind!r} is not read from a file")
 
     @classmethod
+    def from_package(cls, **settings) -> tuple["Generator", dict]:
+        """The generator whose pinned weights ship in an installed package (kinds of ORIGIN ``packaged``), and a
+        JSON-able record of where they came from."""
+        raise ValueError(f"generator kind {cls.kind!r} does not ship in a package")
+
+    @classmethod
     def restore(cls, config: dict, weights: dict[str, torch.Tensor], device: torch.device | str) -> "Generator":
         """Rebuild from :meth:`config` and :meth:`weights` (``device``: where a kind must load its tensors)."""
         gen = cls(**config)
