@@ -57,3 +57,10 @@ rule all:
         "reports/params.html",
         "reports/benchmark/mds.md",
     default_target: True
+
+
+if "faces_full" in config["datasets"]:
+
+    rule faces_full:  # `latentbench run -- faces_full`: the faces benchmark at full size (datasets.faces_full)
+        input:
+            expand("reports/faces_full/{name}", name=["mdc.png", "mds.md", "mds.html", "readers.png"]),

@@ -53,6 +53,7 @@ rule edit:
             tolerances="metric.tolerances",
             seed="metric.seed",
             attributes="benchmark.attributes",
+            targets="datasets.{dataset}.targets?",
         ),
         targets=lambda wc: ",".join(benchmark_targets(config, wc.dataset)),
     threads: TORCH_THREADS

@@ -45,6 +45,15 @@ def validate_params(params: dict) -> dict:
         if judge != guide:
             raise ParamsError(f"datasets.{name}.judge: measures {judge}, the guide {guide}; the judge must read the "
                               f"guide's attributes, in order")
+        unknown = sorted(set(dataset.get("targets", [])) - set(attribute_names(params, name)))
+        if unknown:
+            raise ParamsError(f"datasets.{name}.targets: unknown attributes {unknown}; it measures "
+                              f"{attribute_names(params, name)}")
+        for method, override in dataset.get("methods", {}).items():
+            where = f"datasets.{name}.methods.{method}"
+            if method not in params["methods"]:
+                raise ParamsError(f"{where}: no entry methods.{method} to override; defined: {sorted(params['methods'])}")
+            _check_method_entry(where, method, {**params["methods"][method], **override})
     bench = params["benchmark"]
     for name in bench["datasets"]:
         if name not in params["datasets"]:
@@ -92,7 +101,7 @@ def validate_params(params: dict) -> dict:
         if len(set(facts)) != len(facts):
             raise ParamsError(f"text.edit.kinds: {kind!r} names the same fact twice")
     for attr in params["metric"]["tolerances"]:
-        if not any(attr in attribute_names(params, d) for d in bench["datasets"]):
+        if not any(attr in attribute_names(params, d) for d in params["datasets"]):  # a run may leave some out
             raise ParamsError(f"metric.tolerances: unknown attribute {attr!r}")
     return params
 
@@ -238,9 +247,10 @@ def edited_methods(params: dict, dataset: str) -> list[str]:
 
 
 def benchmark_targets(params: dict, dataset: str) -> list[str]:
-    """Attributes and groups the benchmark edits on ``dataset``: all of them, or the chosen ones it has."""
+    """Attributes and groups the benchmark edits on ``dataset``: all of them, or the chosen ones it has; its own
+    ``datasets.<dataset>.targets`` narrow them."""
     chosen = params["benchmark"]["attributes"]
-    names = attribute_names(params, dataset)
+    names = params["datasets"][dataset].get("targets", attribute_names(params, dataset))
     return names if chosen == "all" else [a for a in names if a in chosen]
 
 

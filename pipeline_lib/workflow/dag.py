@@ -40,21 +40,35 @@ def alternatives(names: list[str]) -> str:
 
 @dataclass(frozen=True)
 class MethodSettings:
-    """The ``role`` (fit or edit) settings of the method entry at dotted ``path``, defaults filled.
+    """The ``role`` (fit or edit) settings of the method entry at dotted ``path``, defaults filled; for an entry
+    ``methods.<method>``, a job's ``datasets.<dataset>.methods.<method>`` settings override the entry's.
     A fit job on a replicate's dataset (``datasets.<d>.replicate: r``) gets its seeds moved by
     ``r * REPLICATE_SEED_STEP``, so every replicate refits from another draw."""
     path: str
     role: str
 
 
+ABSENT = object()  # an optional section that params lack: left out of the stage's JSON
+
+
 def _section(config: dict, spec: str | MethodSettings, wildcards: dict) -> tuple[object, list[str]]:
-    """A section's value and the params keys it came from."""
+    """A section's value and the params keys it came from; a path ending in ``?`` may be absent (ABSENT, no keys)."""
     if isinstance(spec, str):
-        path = spec.format(**wildcards)
-        return lookup(config, path), [path]
+        path = spec.format(**wildcards).rstrip("?")
+        try:
+            return lookup(config, path), [path]
+        except KeyError:
+            if spec.endswith("?"):
+                return ABSENT, []
+            raise
     path = spec.path.format(**wildcards)
     name, entry = path.rsplit(".", 1)[-1], lookup(config, path)
-    settings, keys = resolve(name, entry, spec.role), [f"{path}.{key}" for key in given_keys(name, entry, spec.role)]
+    dataset = config["datasets"].get(wildcards.get("dataset"), {}) if path.startswith("methods.") else {}
+    override = dataset.get("methods", {}).get(name, {})
+    merged = {**entry, **override}
+    where = {key: f"datasets.{wildcards.get('dataset')}.methods.{name}" if key in override else path for key in merged}
+    settings = resolve(name, merged, spec.role)
+    keys = [f"{where[key]}.{key}" for key in given_keys(name, merged, spec.role)]
     replicate = config["datasets"].get(wildcards.get("dataset"), {}).get("replicate", 0)
     if spec.role == "fit" and replicate:
         seeds = [n for n, s in method_kinds()[settings["kind"]].items() if s.role == "fit" and s.schema == TYPES["seed"]]
@@ -68,7 +82,7 @@ def stage_cfg(config: dict, **sections: str | MethodSettings):
     giving the JSON."""
     def render(wildcards) -> str:
         values = {name: _section(config, spec, dict(wildcards.items())) for name, spec in sections.items()}
-        payload = {name: value for name, (value, _) in values.items()}
+        payload = {name: value for name, (value, _) in values.items() if value is not ABSENT}
         payload["runtime"] = {k: config[k] for k in RUNTIME_KEYS if k in config}
         payload["_params"] = sorted({*(k for _, keys in values.values() for k in keys), *payload["runtime"]})
         return json.dumps(payload, sort_keys=True, separators=(",", ":"))
