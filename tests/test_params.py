@@ -25,7 +25,7 @@ def test_shipped_params_are_valid(params):
     (lambda p: p["edit"].update(steps="many"), "edit.steps"),
     (lambda p: p["datasets"]["shapes"]["sampling"].update(n_edit=-5), "datasets.shapes.sampling.n_edit"),
     (lambda p: p["benchmark"].update(methods=["warp_drive"]), "warp_drive"),
-    (lambda p: p["benchmark"].update(datasets=["faces"]), "faces"),
+    (lambda p: p["benchmark"].update(datasets=["mnist"]), "mnist"),
     (lambda p: p["benchmark"].update(attributes=["smile"]), "smile"),
     (lambda p: p["methods"]["ganspace"].update(layer="pixels"), "methods.ganspace.layer"),
     (lambda p: p["metric"]["tolerances"].update(smile=0.1), "smile"),

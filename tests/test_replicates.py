@@ -73,8 +73,8 @@ def test_replicates_reseed_every_model_and_keep_the_codes(params):
 
 
 def test_replicates_of_an_unknown_dataset_are_rejected(params):
-    params["replicates"]["datasets"] = ["faces"]
-    with pytest.raises(ParamsError, match="replicates.datasets: unknown dataset 'faces'"):
+    params["replicates"]["datasets"] = ["mnist"]
+    with pytest.raises(ParamsError, match="replicates.datasets: unknown dataset 'mnist'"):
         validate_params(params)
     params["replicates"]["datasets"] = ["shapes_curvature_1"]  # a sweep's dataset may be replicated
     validate_params(params)
