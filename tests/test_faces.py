@@ -49,6 +49,8 @@ def test_generator_loads_from_the_wheel_with_its_pinned_hash(faces, tmp_path):
     gen, images = faces
     assert images.shape == (48, 3, 64, 64) and 0 <= images.min() and images.max() <= 1
     assert gen.latent_weight().shape == (512 * 16, 100)
+    with torch.no_grad():
+        assert gen.features(gen.sample(2, 1), "hidden").shape == (2, 512 * 16)  # GANSpace's layer
     gen2, source = FaceDCGAN.from_package()
     assert source["sha256"] == checked_sha256(packaged_file(PACKAGE, FILE), source["sha256"])
     save_generator(gen2, tmp_path / "g.pt", source=source)

@@ -49,6 +49,12 @@ class FaceDCGAN(Generator):
         """``A`` (8w * 16, latent_dim): the first transposed convolution acts on the 1x1 code as this matrix."""
         return self.main[0].weight.flatten(1).T
 
+    def features(self, z: torch.Tensor, layer: str) -> torch.Tensor:
+        """``hidden``: the first block's output (transposed convolution, batch norm, ReLU), (n, 8w * 16)."""
+        if layer == "hidden":
+            return self.main[:3](z[:, :, None, None]).flatten(1)
+        return super().features(z, layer)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """(n, latent_dim) -> (n, 3, 64, 64) in [0, 1]."""
         return (self.main(z[:, :, None, None]) + 1) / 2
