@@ -101,7 +101,8 @@ def mds_markdown(scores: pd.DataFrame) -> str:
 
 def readers_figure(evaluations: dict[str, dict]) -> plt.Figure:
     """The guide's and the judge's training (train and validation loss per epoch) and held-out error per
-    attribute, side by side. An imported reader has neither (no loss, errors ``None``): its panels say so."""
+    attribute, side by side. An imported or calibrated reader (faces' MTCNN judge) has neither (no loss, errors
+    ``None``): its panels say so."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     curve, bars = axes
     names = list(next(iter(evaluations.values()))["held_out_error"])
@@ -119,7 +120,7 @@ def readers_figure(evaluations: dict[str, dict]) -> plt.Figure:
     curve.legend(fontsize=7)
     imported = [role for role, e in evaluations.items() if not e["loss_history"]]
     if imported:
-        curve.text(0.5, 0.5, f"imported, not trained here: {', '.join(imported)}", ha="center", va="center",
+        curve.text(0.5, 0.5, f"not trained here (imported or calibrated): {', '.join(imported)}", ha="center", va="center",
                    transform=curve.transAxes, fontsize=8)
     bars.set_xticks(x, names, rotation=45, fontsize=8)
     bars.set(ylabel="error (binary: rate; continuous: MAE)", title="held-out error per attribute")
