@@ -9,6 +9,8 @@ def replicates_of(dataset):
 rule replicates:
     input:
         expand("reports/replicates/{dataset}.md", dataset=config.get("replicates", {}).get("datasets", [])),
+        # each replicate's own scores: what `latentbench tolerances --run 'reports/*_rep*/metrics.json'` reads
+        expand("reports/{dataset}/metrics.json", dataset=replicate_datasets(PARAMS_SWEPT)),
 
 
 rule replicate_spread:
