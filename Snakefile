@@ -20,6 +20,7 @@ from pipeline_lib.config.params import (
     datasets_with_reader,
     edited_methods,
     validate_params,
+    replicate_datasets,
     with_replicate_datasets,
     with_sweep_datasets,
 )
@@ -32,7 +33,8 @@ report: "reports/captions/workflow.rst"
 validate_params(config)
 PARAMS = config  # as given; the sweep's datasets are added below
 SWEEP = curvature_datasets(config)
-config = with_replicate_datasets(with_sweep_datasets(config))
+PARAMS_SWEPT = with_sweep_datasets(config)
+config = with_replicate_datasets(PARAMS_SWEPT)
 
 wildcard_constraints:
     dataset=alternatives(sorted(config["datasets"])),  # never `benchmark` (reports/benchmark/ is the summary)
@@ -47,6 +49,7 @@ include: "rules/methods.smk"
 include: "rules/scoring.smk"
 include: "rules/report.smk"
 include: "rules/sweep.smk"
+include: "rules/replicates.smk"
 include: "rules/text.smk"
 
 

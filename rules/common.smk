@@ -28,8 +28,9 @@ def edits_of(dataset):
 
 
 def judged_of(dataset):
-    """One folder per method: the edit tables with the judge's columns, data/{dataset}/judged/{method}/."""
-    return expand("data/{dataset}/judged/{method}", dataset=dataset, method=METHODS)
+    """One folder per edited method (bounds included): the edit tables with the judge's columns,
+    data/{dataset}/judged/{method}/."""
+    return expand("data/{dataset}/judged/{method}", dataset=dataset, method=edited_methods(config, dataset))
 
 
 def has_images(dataset):

@@ -78,3 +78,27 @@ def test_replicates_of_an_unknown_dataset_are_rejected(params):
         validate_params(params)
     params["replicates"]["datasets"] = ["shapes_curvature_1"]  # a sweep's dataset may be replicated
     validate_params(params)
+
+
+def _table(shift: float, n: int = 30, p: int = 5) -> pd.DataFrame:
+    """An edit table of one continuous task on a 2-attribute schema: the target rises by ``shift`` per step."""
+    s = np.arange(p)
+    code, step = np.repeat(np.arange(n), p), np.tile(s, n)
+    start = np.repeat(np.linspace(0.1, 0.3, n), p)
+    return pd.DataFrame({"code": code, "step": step, "strength": step.astype(float),
+                         "task_target_a": start + 0.3, "task_direction_a": 1.0,
+                         "judge_a": start + shift * step, "judge_b": 0.5 + 0.01 * step})
+
+
+def test_replicate_scores_and_the_stability_table():
+    from pipeline_lib.config.attribute_schema import Attribute, AttributeSchema
+    from pipeline_lib.scoring.replicates import replicate_scores, stability_markdown
+
+    schema = AttributeSchema((Attribute("a", "continuous"), Attribute("b", "continuous")), {})
+    runs = {r: {("fast", "a"): _table(0.2), ("slow", "a"): _table(0.045 + 0.005 * r)} for r in range(3)}
+    scores = replicate_scores(runs, schema, ["judge"], delta=0.3, tolerances={"a": 0.1, "b": 0.1}, n_boot=200, seed=0)
+    fast, slow = (scores.set_index("method").loc[m] for m in ("fast", "slow"))
+    assert fast["sd"] == 0 and slow["sd"] > 0 and slow["mds_r0"] < slow["mds_r2"]
+    assert fast["ci_low"] <= fast["mean"] <= fast["ci_high"]
+    text = stability_markdown(scores, set())
+    assert "| fast | " in text and "Kendall tau between replicates' method orders: mean 1.000" in text

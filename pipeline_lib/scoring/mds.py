@@ -18,6 +18,7 @@ from pipeline_lib.scoring.metric import (arrival_score, bootstrap_arrival, boots
 from pipeline_lib.attributes.tasks import scalar_target
 from pipeline_lib.scoring.rows import summary_rows, task_rows
 
+
 def source_values(table: pd.DataFrame, source: str, names: list[str]) -> np.ndarray:
     """Edit table sorted by (code, step) -> (n, P, n_attr) values of ``source``."""
     n, p = table["code"].nunique(), table["step"].nunique()
@@ -41,11 +42,10 @@ def path_lengths(table: pd.DataFrame, hit: np.ndarray) -> dict:
     return out
 
 
-def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: str, *, delta: float,
-          tolerances: dict[str, float], n_boot: int, seed: int) -> tuple[pd.DataFrame, dict]:
-    """One (method, task) edit table -> MDC points (P rows) and {mds, ci_low, ci_high, arrival, its interval
-    and parts, the share of codes ``source`` counts as reached at the start, targets redrawn, path lengths}."""
-    table = table.sort_values(["code", "step"])
+def outcomes(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: str, *, delta: float,
+             tolerances: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Edit table sorted by (code, step) -> (n, P) success and (n, P) fraction of the other attributes kept,
+    per code and strength, as ``source`` reads them."""
     names = schema.names
     members = list(schema.groups.get(task_name, (task_name,)))
     cols = [names.index(m) for m in members]
@@ -66,11 +66,21 @@ def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: 
     binary = np.array([schema.attributes[i].kind == "binary" for i in others])
     tols = np.array([tolerances[names[i]] for i in others])
     keep = np.where(unread, 0.0, kept(values[:, :, others], binary, tols).mean(-1))  # (n, P)
+    return hit, keep
+
+
+def score(table: pd.DataFrame, schema: AttributeSchema, task_name: str, source: str, *, delta: float,
+          tolerances: dict[str, float], n_boot: int, seed: int) -> tuple[pd.DataFrame, dict]:
+    """One (method, task) edit table -> MDC points (P rows) and {mds, ci_low, ci_high, arrival, its interval
+    and parts, the share of codes ``source`` counts as reached at the start, targets redrawn, path lengths}."""
+    table = table.sort_values(["code", "step"])
+    hit, keep = outcomes(table, schema, task_name, source, delta=delta, tolerances=tolerances)
+    first = table[table["step"] == 0]
     accuracy, disentanglement = hit.mean(0), keep.mean(0)
     lo, hi = bootstrap_interval(hit.astype(np.float64), keep, n_boot, seed)
     arrival_lo, arrival_hi = bootstrap_arrival(hit, keep, n_boot, seed)
     curve = pd.DataFrame({
-        "step": np.arange(values.shape[1]),
+        "step": np.arange(hit.shape[1]),
         "strength": table.loc[table["code"] == table["code"].iloc[0], "strength"].to_numpy(),
         "accuracy": accuracy, "disentanglement": disentanglement,
     })
