@@ -37,11 +37,6 @@ rule import_guide:
         " --out-eval {output.evaluation} --log {log}"
 
 
-def labeling_judge(wc):
-    """The judge whose labels of generated samples the guide trains on (faces), as a list: empty elsewhere."""
-    return [f"data/{wc.dataset}/judge.pt"] if wc.dataset in datasets_with_reader(config, "judge", "mtcnn") else []
-
-
 rule train_guide:
     input:
         source=reader_source,

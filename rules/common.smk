@@ -37,6 +37,11 @@ def has_images(dataset):
     return "images" in config["datasets"][dataset]
 
 
+def labeling_judge(wc):
+    """The judge whose labels of generated samples the guide trains on (faces), as a list: empty elsewhere."""
+    return [f"data/{wc.dataset}/judge.pt"] if wc.dataset in datasets_with_reader(config, "judge", "mtcnn") else []
+
+
 def user_file(section):
     """The user's file a dataset's generator, guide or judge comes from: an input, so a changed file reruns."""
     return lambda wc: config["datasets"][wc.dataset][section]["path"]
