@@ -257,3 +257,25 @@ def test_the_keypoint_task_turns_the_face_by_a_yaw_step():
     torch.testing.assert_close(after[:, yaw] - before[:, yaw], torch.tensor([-1.0, 1.0]) * turn)
     scale = MTCNN_MEASURES.index("scale")
     torch.testing.assert_close(after[:, scale], before[:, scale])  # a turn, not a zoom
+
+
+def test_a_dataset_overrides_method_settings_and_narrows_targets():
+    """datasets.<d>.methods.<m> overrides methods.<m> on that dataset only, and DVC tracks the key it came from;
+    datasets.<d>.targets narrows what is edited and must name measured attributes."""
+    from pipeline_lib.config.params import benchmark_targets, load_params
+    from pipeline_lib.workflow.dag import MethodSettings, stage_cfg
+
+    params = load_params(Path(__file__).parents[1] / "params.yaml")
+    cfg = stage_cfg(params, method=MethodSettings("methods.{method}", "fit"))
+    faces, shapes = (json.loads(cfg({"dataset": d, "method": "manifold"})) for d in ("faces", "shapes"))
+    assert faces["method"]["iterations"] == 100 and shapes["method"]["iterations"] != 100
+    assert "datasets.faces.methods.manifold.iterations" in faces["_params"]
+    assert not [k for k in shapes["_params"] if k.startswith("datasets.")]
+    assert benchmark_targets(params, "faces") == ["yaw", "mouth", "landmarks"]
+    params["datasets"]["faces"]["targets"] = ["yaw", "smile"]
+    with pytest.raises(ParamsError, match=r"datasets\.faces\.targets: unknown attributes \['smile'\]"):
+        validate_params(params)
+    params["datasets"]["faces"]["targets"] = ["yaw"]
+    params["datasets"]["faces"]["methods"]["manifold"]["iterations"] = 0
+    with pytest.raises(ParamsError, match=r"datasets\.faces\.methods\.manifold"):
+        validate_params(params)
