@@ -2,19 +2,6 @@
 its own samples or imported (faces: the judge calibrated, the guide trained on its labels); the codes labeled by the guide."""
 
 
-def reader_source(wc):
-    """Real images where the dataset has them, else the procedural generator's renders."""
-    return f"data/{wc.dataset}/{'images' if has_images(wc.dataset) else 'generator'}.pt"
-
-
-def train_reader_cfg(role):
-    """The reader's section; on an image set also which training images it gets (the judge's share of them,
-    split by the image set's seed)."""
-    split = {"share": "datasets.{dataset}.judge.share", "split_seed": "datasets.{dataset}.images.seed"}
-    return lambda wc: stage_cfg(config, reader=f"datasets.{{dataset}}.{role}",
-                                **(split if has_images(wc.dataset) else {}))(wc)
-
-
 rule import_guide:
     input:
         source=user_file("guide"),

@@ -58,3 +58,21 @@ TEXT_METHODS = ["sgf", "gradient"]
 
 def text_edits(dataset):
     return expand("data/{dataset}/text/edits/{method}.parquet", dataset=dataset, method=TEXT_METHODS)
+
+
+def reader_source(wc):
+    """Real images where the dataset has them, else the procedural generator's renders."""
+    return f"data/{wc.dataset}/{'images' if has_images(wc.dataset) else 'generator'}.pt"
+
+
+def train_reader_cfg(role):
+    """The reader's section; on an image set also which training images it gets (the judge's share of them,
+    split by the image set's seed)."""
+    split = {"share": "datasets.{dataset}.judge.share", "split_seed": "datasets.{dataset}.images.seed"}
+    return lambda wc: stage_cfg(config, reader=f"datasets.{{dataset}}.{role}",
+                                **(split if has_images(wc.dataset) else {}))(wc)
+
+
+def replicates_of(dataset):
+    """The replicate datasets of ``dataset`` (params' replicates: count), replicate 0 being itself."""
+    return [name for name, (base, _) in replicate_datasets(PARAMS_SWEPT).items() if base == dataset]

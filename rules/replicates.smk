@@ -1,11 +1,6 @@
 """Replicates (`latentbench run -- replicates`): the benchmark again with every trained model reseeded."""
 
 
-def replicates_of(dataset):
-    """The replicate datasets of ``dataset`` (params' replicates: count), replicate 0 being itself."""
-    return [name for name, (base, _) in replicate_datasets(PARAMS_SWEPT).items() if base == dataset]
-
-
 rule replicates:
     input:
         expand("reports/replicates/{dataset}.md", dataset=config.get("replicates", {}).get("datasets", [])),
