@@ -160,3 +160,19 @@ def test_tolerances_command_reads_replicates_as_their_base(ws):
     assert out.exit_code == 0, out.output
     written = json.loads(baseline.read_text())
     assert written["tolerance"]["shapes/sgf/mean"]["abs"] == 0.637 and written["tolerance"]["default"] == {"abs": 0.02}
+
+
+def test_the_tiny_run_on_the_baseline_kernels_passes_the_committed_tiny_baseline():
+    """tests/kernel_path_run/: the tiny DAG's metrics rerun with ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
+    MKL_CBWR=COMPATIBLE (another CPU's code path), whose spread set the tiny baseline's tolerances
+    (`latentbench tolerances --run 'tests/kernel_path_run/*/metrics.json'`); a planted drop still fails."""
+    from pathlib import Path
+
+    from pipeline_lib.scoring import gate
+
+    tests = Path(__file__).parent
+    baseline = gate.load_baseline(tests / "tiny_baseline.json")
+    other = gate.load_metrics(str(tests / "kernel_path_run" / "*" / "metrics.json"))
+    assert not gate.failures(gate.compare(baseline, other))
+    key = "shapes/interfacegan/oracle_mean"
+    assert gate.failures(gate.compare(baseline, {**other, key: other[key] - 0.1})) == [key]
