@@ -64,7 +64,8 @@ def test_editing_a_method_module_reruns_exactly_its_jobs(tiny_run, tmp_path):
     params = load_params(ws / "params.yaml")
     runs_sgf = sum(kind_of(m, params["methods"][m]) in ("sgf", "sgf_bound")  # the bound runs SGF's loop
                    for d in params["benchmark"]["datasets"] for m in edited_methods(params, d))
-    assert planned_jobs(ws) == {**_downstream(params), "fit_method": runs_sgf, "edit": runs_sgf, "judge_edits": runs_sgf}
+    rejudged = {"fit_method": runs_sgf, "edit": runs_sgf, "judge_edits": runs_sgf}
+    assert planned_jobs(ws) == {**_downstream(params), **rejudged}
     assert planned_jobs(ws, "text") == {"fit_text_sgf": 1, "text_edit": 1, "text_score": 1, "text_plot": 1,
                                         "text": 1}  # SGF's text edit, not the gradient's
 
