@@ -62,15 +62,10 @@ class AttributePredictor(nn.Module):
         return torch.sigmoid(self.logits(images))
 
     def loss(self, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """BCE on binary attributes, MSE on continuous ones, each averaged over its entries."""
-        logits = self.logits(images)
-        b = self.binary
-        total = logits.new_zeros(())
-        if b.any():
-            total = total + F.binary_cross_entropy_with_logits(logits[:, b], targets[:, b])
-        if (~b).any():
-            total = total + F.mse_loss(torch.sigmoid(logits[:, ~b]), targets[:, ~b])
-        return total
+        """Binary cross-entropy on the logits, averaged over entries: hard targets for binary attributes,
+        soft ones (values in [0, 1]) for continuous attributes, whose gradient ``sigmoid - target`` never
+        vanishes on a saturated output (MSE through the sigmoid did: a head stuck at 0 or 1 stayed there)."""
+        return F.binary_cross_entropy_with_logits(self.logits(images), targets)
 
     @torch.no_grad()
     def errors(self, images: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
