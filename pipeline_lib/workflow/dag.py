@@ -175,8 +175,9 @@ def commit_finished(workdir: Path) -> list[str]:
     done = [name for name, paths in outs.items() if all((workdir / o).exists() and o not in pending for o in paths)]
     files = _files_under([workdir / o for name in done for o in outs[name]])
     times = {f: f.stat().st_mtime_ns for f in files}
-    if done:
-        subprocess.run([sys.executable, "-m", "dvc", "commit", "--force", "--quiet", *done], cwd=workdir, check=True)
+    if done:  # DVC rereads dvc.yaml and dvc.lock per named target: naming all 119 stages took 12 minutes, none 6 s
+        targets = [] if set(done) == set(stages) else done
+        subprocess.run([sys.executable, "-m", "dvc", "commit", "--force", "--quiet", *targets], cwd=workdir, check=True)
     for f, mtime in times.items():
         if f.exists():
             os.utime(f, ns=(mtime, mtime))
