@@ -6,7 +6,6 @@ TORCH_THREADS = config.get("threads", 1)  # declared by every torch rule, so job
 # device: cuda -> the torch rules take one unit of resource `gpu`; `latentbench run` offers --resources gpu=1,
 # so they share the card one at a time (raise it with `-- --resources gpu=N`). Nothing changes on the CPU.
 GPU = 1 if config.get("device") == "cuda" else 0
-METHODS = config["benchmark"]["methods"]
 ROOT = Path(workflow.basedir)
 
 
@@ -76,3 +75,12 @@ def train_reader_cfg(role):
 def replicates_of(dataset):
     """The replicate datasets of ``dataset`` (params' replicates: count), replicate 0 being itself."""
     return [name for name, (base, _) in replicate_datasets(PARAMS_SWEPT).items() if base == dataset]
+
+
+def sweep_cfg():
+    """The sweep stage's settings: its points ([curvature, seed] per dataset, in SWEEP's order), the methods it
+    reports (the sweep's, then the bounds) and its verdict (the first method against none by default)."""
+    sweep = PARAMS["sweeps"]["curvature"]
+    methods = [*sweep.get("methods", PARAMS["benchmark"]["methods"]), *PARAMS["benchmark"].get("bounds", [])]
+    verdict = sweep.get("verdict", {"method": methods[0], "against": []})
+    return json.dumps({"knob": "curvature", "points": list(SWEEP.values()), "methods": methods, "verdict": verdict})

@@ -4,6 +4,7 @@
 rule sweep:
     input:
         "reports/sweeps/curvature.png",
+        "reports/sweeps/curvature.md",
 
 
 rule sweep_curvature:
@@ -11,6 +12,7 @@ rule sweep_curvature:
         expand("reports/{dataset}/mds.parquet", dataset=SWEEP),
     output:
         table="reports/sweeps/curvature.parquet",
+        summary="reports/sweeps/curvature.md",
         figure=report(
             "reports/sweeps/curvature.png",
             caption="../reports/captions/sweep.rst",
@@ -18,11 +20,11 @@ rule sweep_curvature:
         ),
     params:
         code=code("sweep_curvature"),
-        cfg=lambda wc: json.dumps({"knob": "curvature", "values": list(SWEEP.values())}),
+        cfg=lambda wc: sweep_cfg(),
     log:
         "logs/sweeps/curvature.log",
     conda:
         ENV
     shell:
         "python -m stages.sweep_curvature --cfg '{params.cfg}' --out-table {output.table}"
-        " --out-figure {output.figure} --log {log} {input}"
+        " --out-summary {output.summary} --out-figure {output.figure} --log {log} {input}"

@@ -60,7 +60,7 @@ def params():
 def test_replicates_reseed_every_model_and_keep_the_codes(params):
     expanded = with_replicate_datasets(params)["datasets"]
     base, rep = expanded["shapes"], expanded["shapes_rep2"]
-    assert "shapes_rep3" not in expanded and rep["replicate"] == 2
+    assert "shapes_rep3" not in expanded and rep["reseed"] == 2
     assert rep["guide"]["seed"] == base["guide"]["seed"] + 2000 and rep["judge"]["seed"] == base["judge"]["seed"] + 2000
     assert rep["sampling"] == base["sampling"] and rep["generator"] == base["generator"]
     config = with_replicate_datasets(params)

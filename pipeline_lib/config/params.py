@@ -92,6 +92,21 @@ def validate_params(params: dict) -> dict:
     if sweep and params["datasets"].get(sweep["base"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"sweeps.curvature.base: {sweep['base']!r} is not a defined shapes dataset; "
                           f"defined: {sorted(params['datasets'])}")
+    if sweep and "settings" in sweep:
+        try:
+            validate_params({**with_sweep_datasets(params), "sweeps": {}})
+        except ParamsError as exc:
+            raise ParamsError(f"sweeps.curvature.settings make an invalid dataset: {exc}") from None
+    if sweep:
+        swept_methods = sweep.get("methods", bench["methods"])
+        for name in swept_methods:
+            if name not in bench["methods"]:
+                raise ParamsError(f"sweeps.curvature.methods: {name!r} is not one of benchmark.methods "
+                                  f"{bench['methods']}")
+        verdict = sweep.get("verdict", {"method": swept_methods[0], "against": []})
+        for name in (verdict["method"], *verdict["against"]):
+            if name not in swept_methods:
+                raise ParamsError(f"sweeps.curvature.verdict: {name!r} is not a method of the sweep {swept_methods}")
     text = params.get("text", {"edit": {"kinds": []}})  # optional: only the `text` target reads it
     if "dataset" in text and params["datasets"].get(text["dataset"], {}).get("generator", {}).get("kind") != "shapes":
         raise ParamsError(f"text.dataset: {text['dataset']!r} is not a defined shapes dataset (text edits are "
@@ -242,8 +257,10 @@ def bounds_of(params: dict, dataset: str) -> list[str]:
 
 
 def edited_methods(params: dict, dataset: str) -> list[str]:
-    """What edits ``dataset``: ``benchmark.methods``, then its :func:`bounds_of`."""
-    return [*params["benchmark"]["methods"], *bounds_of(params, dataset)]
+    """What edits ``dataset``: ``benchmark.methods`` (a sweep's dataset: the sweep's ``methods``, its
+    ``edited_by``), then its :func:`bounds_of`."""
+    chosen = params["datasets"][dataset].get("edited_by", params["benchmark"]["methods"])
+    return [*chosen, *bounds_of(params, dataset)]
 
 
 def benchmark_targets(params: dict, dataset: str) -> list[str]:
@@ -265,29 +282,62 @@ def load_params(path: str | Path = "params.yaml") -> dict:
     return validate_params(params)
 
 
-def curvature_datasets(params: dict) -> dict[str, float]:
-    """The datasets of the curvature sweep by name -> curvature; the base stands for its own value."""
+RESEED_STEP = 1000  # reseed r adds r * 1000 to the seed of every model trained on a dataset
+
+
+def _reseeded(entry: dict, r: int, *, generator: bool) -> dict:
+    """A copy of dataset ``entry`` whose trained readers (and, with ``generator``, its generator) have their seeds
+    moved by ``r * RESEED_STEP``; ``reseed`` records the step for the methods' fit seeds (workflow/dag.py)."""
+    entry = copy.deepcopy(entry)
+    for section in (*ROLES, *(("generator",) if generator else ())):
+        if "seed" in entry.get(section, {}):
+            entry[section]["seed"] += r * RESEED_STEP
+    entry["reseed"] = entry.get("reseed", 0) + r
+    return entry
+
+
+def _merged(entry: dict, changes: dict) -> dict:
+    """A copy of ``entry`` with ``changes`` merged in, mapping by mapping."""
+    out = copy.deepcopy(entry)
+    for key, value in changes.items():
+        out[key] = _merged(out.get(key, {}), value) if isinstance(value, dict) else copy.deepcopy(value)
+    return out
+
+
+def curvature_datasets(params: dict) -> dict[str, tuple[float, int]]:
+    """The datasets of the curvature sweep by name -> (curvature, seed index s); the base stands for its own
+    curvature at s = 0."""
     sweep = params.get("sweeps", {}).get("curvature")
     if not sweep:
         return {}
     base, base_value = sweep["base"], params["datasets"][sweep["base"]]["generator"].get("curvature")
-    return {base if v == base_value else f"{base}_curvature_{v:g}".replace(".", "p"): float(v)
-            for v in sweep["values"]}
+    reuse = "settings" not in sweep  # the base stands for its own point only where the points are its copies
+    names = {}
+    for v in sweep["values"]:
+        for s in range(sweep.get("seeds", 1)):
+            name = base if reuse and (v, s) == (base_value, 0) else f"{base}_curvature_{v:g}".replace(".", "p") + (
+                f"_seed{s}" if s else "")
+            names[name] = (float(v), s)
+    return names
 
 
 def with_sweep_datasets(params: dict) -> dict:
-    """``params`` plus one dataset entry per curvature value (copies of the base, curvature replaced)."""
+    """``params`` plus one dataset entry per (curvature, seed s) of the sweep: a copy of the base with the
+    sweep's ``settings`` merged in, curvature replaced, every seed (generator, readers, method fits) moved by
+    ``s * RESEED_STEP``, edited by the sweep's ``methods`` (``edited_by``; all of the benchmark's when it names
+    none)."""
     sweep = params.get("sweeps", {}).get("curvature")
     out = copy.deepcopy(params)
-    for name, value in curvature_datasets(params).items():
+    for name, (value, s) in curvature_datasets(params).items():
         if name == sweep["base"]:
             continue
-        out["datasets"][name] = copy.deepcopy(params["datasets"][sweep["base"]])
-        out["datasets"][name]["generator"]["curvature"] = value
+        entry = _merged(params["datasets"][sweep["base"]], sweep.get("settings", {}))
+        entry = _reseeded(entry, s, generator=True) if s else entry
+        entry["generator"]["curvature"] = value
+        if "methods" in sweep:
+            entry["edited_by"] = list(sweep["methods"])
+        out["datasets"][name] = entry
     return out
-
-
-REPLICATE_SEED_STEP = 1000  # replicate r adds r * 1000 to the seed of every model trained on its dataset
 
 
 def replicate_datasets(params: dict) -> dict[str, tuple[str, int]]:
@@ -300,14 +350,9 @@ def replicate_datasets(params: dict) -> dict[str, tuple[str, int]]:
 
 def with_replicate_datasets(params: dict) -> dict:
     """``params`` plus one dataset entry per replicate: the base's, every trained model's seed moved by
-    ``r * REPLICATE_SEED_STEP`` and ``replicate: r`` set (methods' fit seeds move by the same step); the
-    generator, the sampled codes and the image split stay the base's."""
+    ``r * RESEED_STEP`` (methods' fit seeds move by the same step); the generator, the sampled codes and the
+    image split stay the base's."""
     out = copy.deepcopy(params)
     for name, (base, r) in replicate_datasets(params).items():
-        entry = copy.deepcopy(params["datasets"][base])
-        for section in ROLES:  # the trained readers; methods' fit seeds move in workflow/dag.py
-            if "seed" in entry.get(section, {}):
-                entry[section]["seed"] += r * REPLICATE_SEED_STEP
-        entry["replicate"] = r
-        out["datasets"][name] = entry
+        out["datasets"][name] = _reseeded(params["datasets"][base], r, generator=False)
     return out

@@ -199,20 +199,25 @@ def _response_panel(ax: plt.Axes, summary: dict) -> None:
     ax.legend(fontsize=6)
 
 
-def sweep_figure(table: pd.DataFrame, knob: str) -> plt.Figure:
-    """Mean MDS against a generator knob, one line per method (a bound black, dotted, marked); judge, oracle
-    and guide side by side."""
-    sources = [s for s in ("judge", "oracle", "guide") if s in set(table["source"])]
-    bounds = bound_methods(table)
-    fig, axes = plt.subplots(1, len(sources), figsize=(5 * len(sources), 3.8), squeeze=False, sharey=True)
-    for ax, source in zip(axes.flat, sources):
-        for method, rows in table[table["source"] == source].groupby("method", sort=True):
-            rows = rows.sort_values(knob)
-            style = {"color": "k", "ls": ":"} if method in bounds else {}
-            ax.plot(rows[knob], rows["mean_mds"], "-o", ms=4, label=label(method, bounds), **style)
-        ax.set(xlabel=knob, ylabel="mean MDS over targets", ylim=(0, 1.02),
-               title=source)
-        ax.grid(alpha=0.3)
+def sweep_figure(summary: pd.DataFrame, knob: str) -> plt.Figure:
+    """A sweep's :func:`~pipeline_lib.scoring.sweep.spread` table -> mean score over seeds against a generator
+    knob, one line per method with +- one standard deviation over seeds (a bound black, dotted, marked);
+    a row per score (MDS, arrival), judge, oracle and guide side by side."""
+    sources = [s for s in ("judge", "oracle", "guide") if s in set(summary["source"])]
+    scores = list(dict.fromkeys(summary["score"]))
+    bounds = bound_methods(summary)
+    fig, axes = plt.subplots(len(scores), len(sources), figsize=(5 * len(sources), 3.8 * len(scores)),
+                             squeeze=False, sharey=True)
+    for row, score in zip(axes, scores):
+        for ax, source in zip(row, sources):
+            part = summary[(summary["source"] == source) & (summary["score"] == score)]
+            for method, rows in part.groupby("method", sort=True):
+                rows = rows.sort_values(knob)
+                style = {"color": "k", "ls": ":"} if method in bounds else {}
+                ax.errorbar(rows[knob], rows["mean"], yerr=rows["sd"].fillna(0), fmt="-o", ms=4, capsize=3,
+                            label=label(method, bounds), **style)
+            ax.set(xlabel=knob, ylabel=f"mean {score} over targets", ylim=(0, 1.02), title=f"{source} {score}")
+            ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from pipeline_lib.config.definitions import TYPES, given_keys, method_kinds, resolve
-from pipeline_lib.config.params import REPLICATE_SEED_STEP
+from pipeline_lib.config.params import RESEED_STEP
 from pipeline_lib.workflow.code import job_code
 
 RUNTIME_KEYS = ("device", "threads")
@@ -42,8 +42,8 @@ def alternatives(names: list[str]) -> str:
 class MethodSettings:
     """The ``role`` (fit or edit) settings of the method entry at dotted ``path``, defaults filled; for an entry
     ``methods.<method>``, a job's ``datasets.<dataset>.methods.<method>`` settings override the entry's.
-    A fit job on a replicate's dataset (``datasets.<d>.replicate: r``) gets its seeds moved by
-    ``r * REPLICATE_SEED_STEP``, so every replicate refits from another draw."""
+    A fit job on a reseeded dataset (a replicate's or a sweep seed's: ``datasets.<d>.reseed: r``) gets its seeds
+    moved by ``r * RESEED_STEP``, so every replicate refits from another draw."""
     path: str
     role: str
 
@@ -69,11 +69,11 @@ def _section(config: dict, spec: str | MethodSettings, wildcards: dict) -> tuple
     where = {key: f"datasets.{wildcards.get('dataset')}.methods.{name}" if key in override else path for key in merged}
     settings = resolve(name, merged, spec.role)
     keys = [f"{where[key]}.{key}" for key in given_keys(name, merged, spec.role)]
-    replicate = config["datasets"].get(wildcards.get("dataset"), {}).get("replicate", 0)
-    if spec.role == "fit" and replicate:
+    reseed = config["datasets"].get(wildcards.get("dataset"), {}).get("reseed", 0)
+    if spec.role == "fit" and reseed:
         seeds = [n for n, s in method_kinds()[settings["kind"]].items() if s.role == "fit" and s.schema == TYPES["seed"]]
-        settings.update({n: settings[n] + replicate * REPLICATE_SEED_STEP for n in seeds})
-        keys.append(f"datasets.{wildcards['dataset']}.replicate")
+        settings.update({n: settings[n] + reseed * RESEED_STEP for n in seeds})
+        keys.append(f"datasets.{wildcards['dataset']}.reseed")
     return settings, keys
 
 
