@@ -17,6 +17,7 @@ def params():
 
 
 def test_sweep_datasets_reseed_generator_readers_and_fits_and_run_the_sweeps_methods(params):
+    del params["sweeps"]["curvature"]["settings"]  # without settings the base stands for its own point
     points = curvature_datasets(params)
     sweep = params["sweeps"]["curvature"]
     assert len(points) == len(sweep["values"]) * sweep["seeds"] and points["shapes"] == (0.5, 0)
