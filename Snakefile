@@ -21,6 +21,7 @@ from pipeline_lib.config.params import (
     edited_methods,
     validate_params,
     replicate_datasets,
+    sweep_methods,
     with_replicate_datasets,
     with_sweep_datasets,
 )

@@ -80,7 +80,6 @@ def replicates_of(dataset):
 def sweep_cfg():
     """The sweep stage's settings: its points ([curvature, seed] per dataset, in SWEEP's order), the methods it
     reports (the sweep's, then the bounds) and its verdict (the first method against none by default)."""
-    sweep = PARAMS["sweeps"]["curvature"]
-    methods = [*sweep.get("methods", PARAMS["benchmark"]["methods"]), *PARAMS["benchmark"].get("bounds", [])]
-    verdict = sweep.get("verdict", {"method": methods[0], "against": []})
+    methods, verdict = sweep_methods(PARAMS)
+    methods += PARAMS["benchmark"].get("bounds", [])
     return json.dumps({"knob": "curvature", "points": list(SWEEP.values()), "methods": methods, "verdict": verdict})

@@ -98,12 +98,11 @@ def validate_params(params: dict) -> dict:
         except ParamsError as exc:
             raise ParamsError(f"sweeps.curvature.settings make an invalid dataset: {exc}") from None
     if sweep:
-        swept_methods = sweep.get("methods", bench["methods"])
+        swept_methods, verdict = sweep_methods(params)
         for name in swept_methods:
             if name not in bench["methods"]:
                 raise ParamsError(f"sweeps.curvature.methods: {name!r} is not one of benchmark.methods "
                                   f"{bench['methods']}")
-        verdict = sweep.get("verdict", {"method": swept_methods[0], "against": []})
         for name in (verdict["method"], *verdict["against"]):
             if name not in swept_methods:
                 raise ParamsError(f"sweeps.curvature.verdict: {name!r} is not a method of the sweep {swept_methods}")
@@ -302,6 +301,14 @@ def _merged(entry: dict, changes: dict) -> dict:
     for key, value in changes.items():
         out[key] = _merged(out.get(key, {}), value) if isinstance(value, dict) else copy.deepcopy(value)
     return out
+
+
+def sweep_methods(params: dict) -> tuple[list[str], dict]:
+    """The curvature sweep's methods (benchmark.methods unless it names its own) and its verdict (default: the
+    first method, against none)."""
+    sweep = params["sweeps"]["curvature"]
+    methods = list(sweep.get("methods", params["benchmark"]["methods"]))
+    return methods, sweep.get("verdict", {"method": methods[0], "against": []})
 
 
 def curvature_datasets(params: dict) -> dict[str, tuple[float, int]]:
