@@ -5,7 +5,6 @@ reseeded). Scores are the mean over a dataset's tasks of the MDS and of the arri
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pipeline_lib.scoring.rows import task_rows
@@ -27,9 +26,8 @@ def spread(points: pd.DataFrame, knob: str) -> pd.DataFrame:
     (ddof 1; nan for one seed) and the number of seeds."""
     long = points.melt(id_vars=["method", "source", "bound", knob, "seed"], value_vars=list(SCORES),
                        var_name="score", value_name="value")
-    out = long.groupby(["method", "source", "bound", "score", knob], as_index=False)["value"].agg(
-        mean="mean", sd=lambda v: v.std(ddof=1) if len(v) > 1 else np.nan, seeds="count")
-    return out
+    return long.groupby(["method", "source", "bound", "score", knob], as_index=False)["value"].agg(
+        mean="mean", sd="std", seeds="count")  # pandas' std: ddof 1, nan for one seed
 
 
 def verdicts(points: pd.DataFrame, knob: str, method: str, against: list[str]) -> pd.DataFrame:
@@ -45,7 +43,7 @@ def verdicts(points: pd.DataFrame, knob: str, method: str, against: list[str]) -
                 continue
             best = table[[m for m in against if m in table]].mean().idxmax()
             diff = (table[method] - table[best]).dropna()
-            mean, sd = float(diff.mean()), float(diff.std(ddof=1)) if len(diff) > 1 else float("nan")
+            mean, sd = float(diff.mean()), float(diff.std())  # nan for one seed
             decided = len(diff) > 1 and abs(mean) > SPREAD_MULTIPLE * sd
             rows.append({"source": source, "score": score, knob: value, "method": method, "best_other": best,
                          "difference": mean, "sd": sd, "seeds": len(diff),
@@ -67,7 +65,7 @@ def sweep_markdown(summary: pd.DataFrame, decided: pd.DataFrame, knob: str) -> s
             lines.append(f"| {label} | " + " | ".join(f"{m:.3f} ± {s:.3f}" for m, s in zip(cells["mean"], cells["sd"]))
                          + " |")
         parts.append("\n".join(lines))
-    lines = ["### verdict", "", f"| source | score | {knob} | {'method'} | best other | difference | sd | seeds | "
+    lines = ["### verdict", "", f"| source | score | {knob} | method | best other | difference | sd | seeds | "
              "verdict |", "|---" * 9 + "|"]
     for r in decided.itertuples(index=False):
         row = r._asdict()
