@@ -98,13 +98,13 @@ def test_a_new_method_is_one_module_and_a_params_entry(tiny_run, tmp_path):
     assert ours.index.equals(theirs.index) and ours["mds"].between(0, 1).all()  # every task, every source
 
 
-@pytest.mark.slow  # reruns two fits and a dozen jobs, then commits every stage to DVC
+@pytest.mark.slow  # reruns SeFa's fits and what follows them, then commits every stage to DVC
 def test_dvc_status_agrees_with_snakemake_after_a_run(tiny_run, tmp_path):
     ws = _copy(tiny_run, tmp_path / "ws")
     run(["git", "init", "-q"], ws)
     run([sys.executable, "-m", "dvc", "init", "-q"], ws)
-    with open(ws / "pipeline_lib/methods/interfacegan.py", "a") as module:
-        module.write("\n# a change to InterFaceGAN's code\n")
+    with open(ws / "pipeline_lib/methods/sefa.py", "a") as module:  # one method's code: few jobs rerun
+        module.write("\n# a change to SeFa's code\n")
     out = run([sys.executable, "-m", "pipeline_lib.workflow.cli", "run", "--cores", "2", "--", "all", "text"], ws)
     assert "recorded" in out.stderr
     assert planned_jobs(ws, "all", "text") == {}  # the commit kept what Snakemake reads
