@@ -2,9 +2,12 @@
 import json
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from pipeline_lib.workflow.cli import main
+
+from conftest import ROOT
 
 CURRENT = {
     "judge_held_out_error": {"shape": 0.1}, "guide_held_out_error": {"shape": 0.2},
@@ -19,6 +22,9 @@ BASELINE_METRICS = {f"shapes/{m}/{k}": v for m, entry in CURRENT.items() if not 
 def ws(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports/shapes").mkdir(parents=True)
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["benchmark"]["datasets"] = ["shapes"]  # what check gates by default
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     return tmp_path
 
 
@@ -128,6 +134,19 @@ def test_update_writes_the_current_values_and_keeps_tolerances(ws):
     assert check().exit_code == 0
 
 
+def test_replicates_are_neither_gated_nor_written_by_update(ws):
+    write(ws)
+    (ws / "reports/shapes_rep1").mkdir()
+    (ws / "reports/shapes_rep1/metrics.json").write_text(json.dumps(with_value("sgf", "mean", 0.1)))  # a drop
+    assert check().exit_code == 0
+    assert check("--update").exit_code == 0
+    assert json.loads((ws / "baseline.json").read_text())["metrics"] == BASELINE_METRICS
+    assert check("--metrics", "reports/*/metrics.json").exit_code == 0  # other files when asked: its keys are its own
+    (ws / "params.yaml").unlink()
+    result = check()
+    assert result.exit_code == 2 and "params.yaml" in result.output
+
+
 def test_update_creates_a_missing_baseline_with_default_tolerance(ws):
     write(ws)
     (ws / "baseline.json").unlink()
@@ -176,3 +195,21 @@ def test_the_tiny_run_on_the_baseline_kernels_passes_the_committed_tiny_baseline
     assert not gate.failures(gate.compare(baseline, other))
     key = "shapes/interfacegan/oracle_mean"
     assert gate.failures(gate.compare(baseline, {**other, key: other[key] - 0.1})) == [key]
+
+
+def test_the_default_run_with_two_threads_and_the_replicates_pass_the_committed_baseline():
+    """tests/threads2_run/: the default run's metrics with `threads: 2` (commit caa270f), and the replicates'
+    (reports/<d>_rep<r>/metrics.json, read as their base dataset): the reruns whose spread set
+    mds-baseline.json's tolerances (README, Regression gate); a planted drop of one cell still fails."""
+    from pipeline_lib.scoring import gate
+
+    baseline = gate.load_baseline(ROOT / "mds-baseline.json")
+    threads2 = gate.load_metrics(str(ROOT / "tests" / "threads2_run" / "*" / "metrics.json"))
+    assert {k.split("/")[0] for k in threads2} == {"shapes", "digits", "faces"}
+    assert not gate.failures(gate.compare(baseline, threads2))
+    replicates = gate.run_metrics([str(ROOT / "reports" / "*_rep*" / "metrics.json")])
+    assert len(replicates) == 6  # r1 and r2 of each dataset
+    for replicate in replicates:
+        assert not gate.failures(gate.compare(baseline, {**threads2, **replicate}))
+    key = "digits/sgf/mean"
+    assert gate.failures(gate.compare(baseline, {**threads2, key: threads2[key] - 0.1})) == [key]

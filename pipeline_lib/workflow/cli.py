@@ -268,8 +268,9 @@ def _mds_by_method(scores: pd.DataFrame) -> pd.DataFrame:
 @main.command()
 @click.option("--baseline", default="mds-baseline.json", show_default=True, type=click.Path(dir_okay=False),
               help="Committed baseline: tolerances and expected metrics.")
-@click.option("--metrics", "pattern", default="reports/*/metrics.json", show_default=True,
-              help="Glob of the metrics.json files written by the score stage.")
+@click.option("--metrics", "pattern", default=None,
+              help="Glob of the metrics.json files to gate; default: those of params.yaml's benchmark.datasets "
+                   "(reports/<dataset>/metrics.json; not the replicates' or the sweep's).")
 @click.option("--update", is_flag=True, help="Rewrite the baseline's metrics from the current run (keeps tolerances).")
 def check(baseline, pattern, update):
     """Fail (exit 1) when an MDS metric dropped below the baseline by more than its tolerance.
@@ -282,14 +283,18 @@ def check(baseline, pattern, update):
 
     path = Path(baseline)
     try:
-        current = gate.load_metrics(pattern)
+        if pattern:
+            current = gate.load_metrics(pattern)
+        else:
+            current = {k: v for d in load_params("params.yaml")["benchmark"]["datasets"]
+                       for k, v in gate.load_metrics(f"reports/{d}/metrics.json").items()}
         if update:
             tolerance = gate.load_baseline(path)["tolerance"] if path.exists() else gate.DEFAULT_TOLERANCE
             gate.write_baseline(path, tolerance, current)
             click.echo(f"wrote {path} ({len(current)} metrics)")
             return
         rows = gate.compare(gate.load_baseline(path), current)
-    except gate.GateError as exc:
+    except (gate.GateError, ParamsError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     click.echo(gate.format_table(rows))
