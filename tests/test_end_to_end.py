@@ -165,6 +165,7 @@ def test_dvc_push_then_pull_in_a_clone_leaves_nothing_to_run(tiny_run, tiny_base
     for folder in ("data", "reports"):  # the tiny run's outputs stand in for a slow `dvc repro`
         shutil.copytree(tiny_run / folder, ws / folder, dirs_exist_ok=True)
     run(dvc + ["commit", "-f", "-q"], ws)
+    assert "interfacegan" in run(dvc + ["metrics", "show", "--json"], ws).stdout  # the metrics dvc.yaml declares
     run(dvc + ["push", "-q"], ws)
     run(["git", "add", "-A"], ws)
     run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "tiny run"], ws)
