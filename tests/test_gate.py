@@ -197,19 +197,21 @@ def test_the_tiny_run_on_the_baseline_kernels_passes_the_committed_tiny_baseline
     assert gate.failures(gate.compare(baseline, {**other, key: other[key] - 0.1})) == [key]
 
 
-def test_the_default_run_with_two_threads_and_the_replicates_pass_the_committed_baseline():
-    """tests/threads2_run/: the default run's metrics with `threads: 2` (commit caa270f), and the replicates'
-    (reports/<d>_rep<r>/metrics.json, read as their base dataset): the reruns whose spread set
-    mds-baseline.json's tolerances (README, Regression gate); a planted drop of one cell still fails."""
+@pytest.mark.parametrize("rerun", ["threads2_run", "default_kernel_path_run"])
+def test_the_default_reruns_and_the_replicates_pass_the_committed_baseline(rerun):
+    """tests/threads2_run/: the default run's metrics with `threads: 2` (commit caa270f); tests/default_kernel_path_run/:
+    with `threads: 1` on torch's baseline CPU kernels (ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
+    MKL_CBWR=COMPATIBLE); and the replicates' (reports/<d>_rep<r>/metrics.json, read as their base dataset): the
+    reruns whose spread set mds-baseline.json's tolerances (README, Regression gate); a planted drop still fails."""
     from pipeline_lib.scoring import gate
 
     baseline = gate.load_baseline(ROOT / "mds-baseline.json")
-    threads2 = gate.load_metrics(str(ROOT / "tests" / "threads2_run" / "*" / "metrics.json"))
-    assert {k.split("/")[0] for k in threads2} == {"shapes", "digits", "faces"}
-    assert not gate.failures(gate.compare(baseline, threads2))
+    other = gate.load_metrics(str(ROOT / "tests" / rerun / "*" / "metrics.json"))
+    assert {k.split("/")[0] for k in other} == {"shapes", "digits", "faces"}
+    assert not gate.failures(gate.compare(baseline, other))
     replicates = gate.run_metrics([str(ROOT / "reports" / "*_rep*" / "metrics.json")])
     assert len(replicates) == 6  # r1 and r2 of each dataset
     for replicate in replicates:
-        assert not gate.failures(gate.compare(baseline, {**threads2, **replicate}))
+        assert not gate.failures(gate.compare(baseline, {**other, **replicate}))
     key = "digits/sgf/mean"
-    assert gate.failures(gate.compare(baseline, {**threads2, key: threads2[key] - 0.1})) == [key]
+    assert gate.failures(gate.compare(baseline, {**other, key: other[key] - 0.1})) == [key]
