@@ -181,37 +181,45 @@ def test_tolerances_command_reads_replicates_as_their_base(ws):
     assert written["tolerance"]["shapes/sgf/mean"]["abs"] == 0.637 and written["tolerance"]["default"] == {"abs": 0.02}
 
 
+def _passes_and_a_planted_drop_fails(baseline: dict, rerun: dict[str, float], key: str) -> None:
+    """Every metric of ``rerun`` passes ``baseline``; the same with ``key`` lowered by 0.1 fails on it alone."""
+    from pipeline_lib.scoring import gate
+
+    assert not gate.failures(gate.compare(baseline, rerun))
+    assert gate.failures(gate.compare(baseline, {**rerun, key: rerun[key] - 0.1})) == [key]
+
+
 def test_the_tiny_run_on_the_baseline_kernels_passes_the_committed_tiny_baseline():
     """tests/kernel_path_run/: the tiny DAG's metrics rerun with ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
     MKL_CBWR=COMPATIBLE (another CPU's code path), whose spread set the tiny baseline's tolerances
     (`latentbench tolerances --run 'tests/kernel_path_run/*/metrics.json'`); a planted drop still fails."""
-    from pathlib import Path
-
     from pipeline_lib.scoring import gate
 
-    tests = Path(__file__).parent
-    baseline = gate.load_baseline(tests / "tiny_baseline.json")
-    other = gate.load_metrics(str(tests / "kernel_path_run" / "*" / "metrics.json"))
-    assert not gate.failures(gate.compare(baseline, other))
-    key = "shapes/interfacegan/oracle_mean"
-    assert gate.failures(gate.compare(baseline, {**other, key: other[key] - 0.1})) == [key]
+    baseline = gate.load_baseline(ROOT / "tests" / "tiny_baseline.json")
+    other = gate.load_metrics(str(ROOT / "tests" / "kernel_path_run" / "*" / "metrics.json"))
+    _passes_and_a_planted_drop_fails(baseline, other, "shapes/interfacegan/oracle_mean")
 
 
 @pytest.mark.parametrize("rerun", ["threads2_run", "default_kernel_path_run"])
-def test_the_default_reruns_and_the_replicates_pass_the_committed_baseline(rerun):
+def test_the_default_reruns_pass_the_committed_baseline(rerun):
     """tests/threads2_run/: the default run's metrics with `threads: 2` (commit caa270f); tests/default_kernel_path_run/:
     with `threads: 1` on torch's baseline CPU kernels (ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
-    MKL_CBWR=COMPATIBLE); and the replicates' (reports/<d>_rep<r>/metrics.json, read as their base dataset): the
-    reruns whose spread set mds-baseline.json's tolerances (README, Regression gate); a planted drop still fails."""
+    MKL_CBWR=COMPATIBLE): reruns whose spread set mds-baseline.json's tolerances (README, Regression gate)."""
+    from pipeline_lib.scoring import gate
+
+    other = gate.load_metrics(str(ROOT / "tests" / rerun / "*" / "metrics.json"))
+    assert {k.split("/")[0] for k in other} == {"shapes", "digits", "faces"}
+    _passes_and_a_planted_drop_fails(gate.load_baseline(ROOT / "mds-baseline.json"), other, "digits/sgf/mean")
+
+
+def test_the_replicates_pass_the_committed_baseline():
+    """reports/<d>_rep<r>/metrics.json, each read as its base dataset (the rest of the metrics from the threads-2
+    rerun, so that only the replicate's own cells differ)."""
     from pipeline_lib.scoring import gate
 
     baseline = gate.load_baseline(ROOT / "mds-baseline.json")
-    other = gate.load_metrics(str(ROOT / "tests" / rerun / "*" / "metrics.json"))
-    assert {k.split("/")[0] for k in other} == {"shapes", "digits", "faces"}
-    assert not gate.failures(gate.compare(baseline, other))
+    others = gate.load_metrics(str(ROOT / "tests" / "threads2_run" / "*" / "metrics.json"))
     replicates = gate.run_metrics([str(ROOT / "reports" / "*_rep*" / "metrics.json")])
     assert len(replicates) == 6  # r1 and r2 of each dataset
     for replicate in replicates:
-        assert not gate.failures(gate.compare(baseline, {**other, **replicate}))
-    key = "digits/sgf/mean"
-    assert gate.failures(gate.compare(baseline, {**other, key: other[key] - 0.1})) == [key]
+        assert not gate.failures(gate.compare(baseline, {**others, **replicate}))
