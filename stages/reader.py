@@ -61,13 +61,13 @@ def reader_command(role: str) -> click.Command:
             model, history = fit_reader(schema, x, y, p, device)
             seconds = time.perf_counter() - began
             errors = model.errors(x_held.to(device), y_held.to(device))
-            log.info("%s: %d epochs (best %s) in %.1f s; held-out error %s", role, len(history["loss"]),
-                     history["best_epoch"], seconds, {k: round(v, 4) for k, v in errors.items()})
+            log.info("%s: %d epochs (best %s, rate dropped after %s) in %.1f s; held-out error %s", role,
+                     len(history["loss"]), history["best_epoch"], history["annealed_at"], seconds, {k: round(v, 4) for k, v in errors.items()})
             check_errors(role, errors, p.get("max_error", DEFAULT_MAX_ERROR))
             save_predictor(model, out)
             write_text(out_eval, json.dumps({
                 "held_out_error": errors, "loss_history": history["loss"], "val_loss_history": history["val_loss"],
-                "best_epoch": history["best_epoch"], "train_seconds": round(seconds, 2),
+                "best_epoch": history["best_epoch"], "annealed_at": history["annealed_at"], "train_seconds": round(seconds, 2),
                 "architecture": {"kind": "cnn", "width": model.width, "depth": model.depth}, "samples": record,
             }, indent=2))
     return main

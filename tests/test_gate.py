@@ -200,25 +200,14 @@ def test_the_tiny_run_on_the_baseline_kernels_passes_the_committed_tiny_baseline
     _passes_and_a_planted_drop_fails(baseline, other, "shapes/interfacegan/oracle_mean")
 
 
-@pytest.mark.parametrize("rerun", ["threads2_run", "default_kernel_path_run"])
-def test_the_default_reruns_pass_the_committed_baseline(rerun):
-    """tests/threads2_run/: the default run's metrics with `threads: 2` (commit caa270f); tests/default_kernel_path_run/:
-    with `threads: 1` on torch's baseline CPU kernels (ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
-    MKL_CBWR=COMPATIBLE): reruns whose spread set mds-baseline.json's tolerances (README, Regression gate)."""
-    from pipeline_lib.scoring import gate
-
-    other = gate.load_metrics(str(ROOT / "tests" / rerun / "*" / "metrics.json"))
-    assert {k.split("/")[0] for k in other} == {"shapes", "digits", "faces"}
-    _passes_and_a_planted_drop_fails(gate.load_baseline(ROOT / "mds-baseline.json"), other, "digits/sgf/mean")
-
-
 def test_the_replicates_pass_the_committed_baseline():
-    """reports/<d>_rep<r>/metrics.json, each read as its base dataset (the rest of the metrics from the threads-2
-    rerun, so that only the replicate's own cells differ)."""
+    """reports/<d>_rep<r>/metrics.json, each read as its base dataset (the other datasets' metrics from the
+    default run itself, so that only the replicate's own cells differ)."""
     from pipeline_lib.scoring import gate
 
     baseline = gate.load_baseline(ROOT / "mds-baseline.json")
-    others = gate.load_metrics(str(ROOT / "tests" / "threads2_run" / "*" / "metrics.json"))
+    others = {k: v for d in ("shapes", "digits", "faces")
+              for k, v in gate.load_metrics(str(ROOT / "reports" / d / "metrics.json")).items()}
     replicates = gate.run_metrics([str(ROOT / "reports" / "*_rep*" / "metrics.json")])
     assert len(replicates) == 6  # r1 and r2 of each dataset
     for replicate in replicates:

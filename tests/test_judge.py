@@ -208,3 +208,20 @@ def test_judge_and_guide_differ_in_architecture_seed_and_samples(tiny_run):
         judged = pd.read_parquet(next((data / "judged").glob("*/*.parquet")))
         assert any(c.startswith("judge_") for c in judged) and any(c.startswith("guide_") for c in judged)
         assert not any(c.startswith("judge_") for c in pd.read_parquet(next((data / "edits").glob("*/*.parquet"))))
+
+
+def test_a_stalled_reader_drops_its_rate_once_then_stops_at_its_best_epoch():
+    """Unlearnable validation targets stall at once: the rate drops after `patience` epochs, training stops
+    ANNEAL_PATIENCE epochs later, and the model returned is the best epoch's (its validation loss the minimum)."""
+    from pipeline_lib.attributes.predictor import ANNEAL_PATIENCE, train_predictor
+    gen = torch.Generator().manual_seed(0)
+    images, targets = torch.rand(64, 3, 8, 8, generator=gen), torch.rand(64, 2, generator=gen).round()
+    val = (torch.rand(32, 3, 8, 8, generator=gen), torch.rand(32, 2, generator=gen).round())
+    torch.manual_seed(0)
+    model = AttributePredictor(SCHEMA, 8, width=4)
+    history = train_predictor(model, images, targets, epochs=50, batch_size=16, lr=0.05, seed=0, validation=val,
+                              patience=2)
+    assert history["annealed_at"] is not None
+    assert history["annealed_at"] < len(history["loss"]) < 50
+    assert len(history["loss"]) - max(history["best_epoch"], history["annealed_at"]) == ANNEAL_PATIENCE
+    assert model.loss(*val).item() == pytest.approx(min(history["val_loss"]), abs=1e-6)

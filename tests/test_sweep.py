@@ -80,7 +80,8 @@ def test_sweep_settings_make_every_point_its_own_dataset_and_are_validated(param
     points = curvature_datasets(params)
     assert "shapes" not in points and points["shapes_curvature_0p5"] == (0.5, 0)
     swept = with_sweep_datasets(params)["datasets"]
-    assert swept["shapes_curvature_0p5"]["sampling"]["n_edit"] == 50 and swept["shapes"]["sampling"]["n_edit"] == 200
+    assert swept["shapes_curvature_0p5"]["sampling"]["n_edit"] == 50
+    assert swept["shapes"]["sampling"]["n_edit"] == params["datasets"]["shapes"]["sampling"]["n_edit"] != 50
     assert swept["shapes_curvature_1_seed2"]["guide"] == {**params["datasets"]["shapes"]["guide"], "epochs": 5,
                                                           "seed": params["datasets"]["shapes"]["guide"]["seed"] + 2000}
     validate_params(params)

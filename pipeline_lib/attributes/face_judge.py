@@ -21,7 +21,8 @@ right mouth corner, left/right as seen), coordinates in units of the image side:
 Each maps to [0, 1] through its empirical CDF on generated samples (``cdf``: (n_measures, knots),
 calibrated by :func:`calibrate`; a monotone piecewise-linear map, so a sign flip of yaw or roll
 mirrors about the median only when the calibration samples are symmetric). The ``landmarks`` group
-holds the ten landmark coordinates in units of the side (x then y per point), unmapped.
+holds the ten landmark coordinates in units of the side (x then y per point), clamped to the frame
+(ONet regresses a landmark of a face pushed to the edge slightly outside it, e.g. 1.01).
 """
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ class FaceJudge(nn.Module):
         if self.cdf.shape[1] == 0:
             raise RuntimeError("the judge is not calibrated: build it with calibrate() or load_face_judge()")
         values = torch.cat([cdf_map(raw_measures(images, box, marks), self.cdf),
-                            marks.flatten(1) / images.shape[-1]], 1)
+                            (marks.flatten(1) / images.shape[-1]).clamp(0, 1)], 1)
         values[prob < self.threshold] = math.nan
         return values
 

@@ -21,6 +21,8 @@ from pipeline_lib.util.weights import WeightFileError, load_checkpoint, require_
 
 
 FEATURES = 128
+ANNEAL_FACTOR = 0.1  # the rate's drop once validation stalls (train_predictor)
+ANNEAL_PATIENCE = 2  # epochs without improvement at the dropped rate before training stops
 
 
 def conv_trunk(resolution: int, width: int, depth: int = 1) -> nn.Sequential:
@@ -86,15 +88,18 @@ def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tenso
     """Adam on (N, 3, R, R) images and (N, k) targets by ``model.loss``.
 
     Without ``validation``: ``epochs`` epochs under a cosine schedule. With ``validation`` (images, targets):
-    ``epochs`` is a cap; training stops once the validation loss has not improved for ``patience`` epochs
-    (constant rate) and the model keeps its best epoch's weights. Returns ``{"loss": [train loss per epoch],
-    "val_loss": [...], "best_epoch": 1-based or None}``.
+    ``epochs`` is a cap; once the validation loss has not improved for ``patience`` epochs the model goes
+    back to its best epoch's weights and the rate drops ``ANNEAL_FACTOR``-fold; training stops when it has
+    not improved for ``ANNEAL_PATIENCE`` epochs at that rate, keeping the best epoch's weights (one annealing
+    stage ends the long tail a constant rate leaves: half the error for the price of a few epochs). Returns
+    ``{"loss": [train loss per epoch], "val_loss": [...], "best_epoch": 1-based or None, "annealed_at":
+    1-based epoch or None}``.
     """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = None if validation else torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     device = next(model.parameters()).device
-    history = {"loss": [], "val_loss": [], "best_epoch": None}
+    history = {"loss": [], "val_loss": [], "best_epoch": None, "annealed_at": None}
     best, best_state, waited = float("inf"), None, 0
     for epoch in progress(range(epochs), "train predictor"):
         model.train()
@@ -119,7 +124,12 @@ def train_predictor(model: nn.Module, images: torch.Tensor, targets: torch.Tenso
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             waited += 1
-            if waited >= patience:
+            if history["annealed_at"] is None and waited >= patience:
+                model.load_state_dict(best_state)
+                for group in opt.param_groups:
+                    group["lr"] *= ANNEAL_FACTOR
+                history["annealed_at"], waited = epoch + 1, 0
+            elif history["annealed_at"] is not None and waited >= ANNEAL_PATIENCE:
                 break
     if best_state is not None:
         model.load_state_dict(best_state)

@@ -84,7 +84,7 @@ def trace(field, z: torch.Tensor, strengths: torch.Tensor, mode: str, step_size:
 
 @torch.no_grad()
 def direction_effects(shifter: Shifter, eps_probe: float, probe: torch.Tensor, generator, predictor,
-                      batch_size: int = 1024) -> torch.Tensor:
+                      batch_size: int = 256) -> torch.Tensor:
     """Mean attribute change of a ``+-eps_probe`` shift along each direction on (P, d) codes -> (K, n_attr).
 
     The per-code analogue of GANSpace's and SeFa's effects (the same numbers for a linear shifter).

@@ -17,7 +17,7 @@ from pipeline_lib.util.runtime import seeded
 
 
 def probe_effects(shifts: torch.Tensor, probe: torch.Tensor, generator, predictor,
-                  batch_size: int = 1024) -> torch.Tensor:
+                  batch_size: int = 256) -> torch.Tensor:
     """Mean attribute change of a +-``shifts`` edit on (P, d) probe codes -> (K, n_attr), on the CPU.
 
     ``shifts``: (K, d), one latent shift per direction, or (K, P, d), one per direction and code.
