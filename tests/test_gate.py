@@ -212,3 +212,14 @@ def test_the_replicates_pass_the_committed_baseline():
     assert len(replicates) == 6  # r1 and r2 of each dataset
     for replicate in replicates:
         assert not gate.failures(gate.compare(baseline, {**others, **replicate}))
+
+
+def test_the_default_run_on_the_baseline_kernels_passes_the_committed_baseline():
+    """tests/default_kernel_path_run/: the default run's metrics on torch's baseline CPU kernels
+    (ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 MKL_CBWR=COMPATIBLE), a rerun whose spread, with the
+    replicates', set mds-baseline.json's tolerances (README, Regression gate)."""
+    from pipeline_lib.scoring import gate
+
+    other = gate.load_metrics(str(ROOT / "tests" / "default_kernel_path_run" / "*" / "metrics.json"))
+    assert {k.split("/")[0] for k in other} == {"shapes", "digits", "faces"}
+    _passes_and_a_planted_drop_fails(gate.load_baseline(ROOT / "mds-baseline.json"), other, "shapes/sgf/mean")
